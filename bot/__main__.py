@@ -1,0 +1,42 @@
+"""``python -m bot [all|web|worker|generate-key|rotate-keys]`` (default: all)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from cryptography.fernet import Fernet
+
+from bot.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="CRM Sync Bot")
+    parser.add_argument(
+        "role",
+        nargs="?",
+        default="all",
+        choices=["all", "web", "worker", "generate-key", "rotate-keys"],
+        help="all: web and scheduler in one process (default); web: HTTP; worker: scheduler",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.role == "generate-key":
+        print(Fernet.generate_key().decode())
+        return
+    settings = Settings()
+    if args.role == "rotate-keys":
+        from bot.storage.rotate import rotate_all
+
+        print(
+            f"re-encrypted {asyncio.run(rotate_all(settings))} stored secrets under the primary key"
+        )
+        return
+    from bot.serve import serve
+
+    asyncio.run(serve(settings, args.role))
+
+
+if __name__ == "__main__":
+    main()

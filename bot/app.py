@@ -1,0 +1,160 @@
+"""Builds the runtime (database, crypto, connectors, engine, clock, Bolt) and the ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+
+from bot.connectors.base import Connector
+from bot.connectors.registry import build_connector
+from bot.notify.alerts import Notifier
+from bot.notify.slack_clients import SingleWorkspaceClients, SlackClients, make_client
+from bot.services.events import OutreachEvent
+from bot.services.jobs import JobCache
+from bot.settings import Settings
+from bot.storage.crypto import SecretBox
+from bot.storage.db import Database, upgrade_to_head
+from bot.storage.models import Connection
+from bot.sync.engine import SyncEngine
+from bot.tasks.clock import Clock
+from bot.tasks.runner import InProcessRunner
+from bot.web import outreach
+
+__all__ = ["Runtime", "create_app"]
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Everything a request handler or a background task needs, built once per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        crm_transport: httpx.AsyncBaseTransport | None = None,
+        slack_clients: SlackClients | None = None,
+    ):
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.box = SecretBox(settings.fernet_keys)
+        self.crm_transport = crm_transport
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        self.slack_clients = slack_clients or SingleWorkspaceClients(token, settings.slack_api_url)
+        self.engine = SyncEngine(self.db, self.connector_for)
+        self.notifier = Notifier(self.db, self.slack_clients)
+        self.runner = InProcessRunner(self.engine, self.notifier)
+        self.clock = Clock(self.db, self.runner, settings.sync_interval_seconds)
+        self.job_cache = JobCache()
+        self._background: set[asyncio.Task[Any]] = set()
+        self.bolt = build_bolt(self) if not settings.missing_slack_settings() else None
+
+    def connector(self, kind: str, credentials: dict[str, str]) -> Connector:
+        return build_connector(kind, credentials, self.settings, self.crm_transport)
+
+    async def connector_for(self, connection: Connection) -> Connector:
+        return self.connector(connection.kind, self.box.decrypt_json(connection.credentials))
+
+    async def start(self, *, clock: bool = True) -> None:
+        await upgrade_to_head(self.settings.database_url)
+        if clock:
+            self.clock.start()
+        missing = self.settings.missing_slack_settings()
+        if missing:
+            log.warning(slack_setup_hint(missing))
+
+    async def stop(self) -> None:
+        self.clock.stop()
+        for task in list(self._background):
+            await task
+        await self.runner.drain()
+        await self.db.dispose()
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run work after the Slack acknowledgement; kept referenced and awaited on stop."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def kick(self) -> None:
+        """New work arrived: look for due passes now instead of at the next tick."""
+        if self.clock.scheduler.running:
+            self.spawn(self.clock.tick())
+
+
+def slack_setup_hint(missing: list[str]) -> str:
+    return (
+        f"Slack is not configured: missing {', '.join(missing)}. The outreach events API and "
+        "/healthz work; /slack/events answers 503 until then. To create the Slack app: "
+        "api.slack.com/apps → Create New App → From an app manifest, paste slack/manifest.yml "
+        "(replace YOUR-PUBLIC-URL), install it, then set SLACK_BOT_TOKEN (OAuth & Permissions) "
+        "and SLACK_SIGNING_SECRET (Basic Information), or SLACK_APP_TOKEN for Socket Mode."
+    )
+
+
+def build_bolt(runtime: Runtime) -> AsyncApp:
+    from bot.handlers import register_all
+
+    settings = runtime.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    app = AsyncApp(
+        token=token,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        client=make_client(token, settings.slack_api_url),
+    )
+    register_all(app, runtime)
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title="CRM Sync Bot",
+        version="0.1.0",
+        routes=app.routes,
+        description="Outreach events API and service endpoints of CRM Sync Bot.",
+    )
+    event_schema = OutreachEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(event_schema.pop("$defs", {}))
+    components["OutreachEvent"] = event_schema
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(runtime: Runtime, *, clock: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start(clock=clock)
+        yield
+        await runtime.stop()
+
+    app = FastAPI(title="CRM Sync Bot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.runtime = runtime
+    app.include_router(outreach.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    slack_handler = AsyncSlackRequestHandler(runtime.bolt) if runtime.bolt else None
+
+    @app.get("/healthz", tags=["service"])
+    async def healthz() -> dict[str, Any]:
+        return {"ok": True, "slack_configured": runtime.bolt is not None}
+
+    @app.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request):
+        if slack_handler is None:
+            missing = runtime.settings.missing_slack_settings()
+            return JSONResponse({"error": slack_setup_hint(missing)}, status_code=503)
+        return await slack_handler.handle(request)
+
+    return app

@@ -1,0 +1,156 @@
+"""The contract every CRM connector fulfils, and the plain data it speaks.
+
+Connectors know HTTP, auth and the vendor's shapes; they know nothing of our tables. The sync
+engine calls them through :class:`Connector` only, so a new CRM is a new module plus one line
+in :mod:`bot.connectors.registry`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = [
+    "ActivityKind",
+    "ActivityRecord",
+    "Capability",
+    "Connector",
+    "ContactData",
+    "CrmIdentity",
+    "CrmJob",
+    "CrmRecord",
+    "FieldSpec",
+]
+
+
+class Capability(enum.StrEnum):
+    JOBS = "jobs"
+    ACTIVITY = "activity"
+    FIELD_MAPPING = "field_mapping"
+    LISTS = "lists"
+    STATUSES = "statuses"
+
+
+class ActivityKind(enum.StrEnum):
+    SENT = "sent"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    REPLIED = "replied"
+    BOUNCED = "bounced"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactData:
+    """A contact as the outreach tool knows it; email is already normalised."""
+
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    linkedin_url: str | None = None
+    location: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        """A display name; falls back to the email's local part, since CRMs require a name."""
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return name or self.email.split("@", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class CrmRecord:
+    """A person record found in or created in the CRM."""
+
+    id: str
+    record_type: str
+    emails: tuple[str, ...]
+    name: str = ""
+    url: str | None = None
+    job_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CrmJob:
+    id: str
+    title: str
+    status: str = "Open"
+
+
+@dataclass(frozen=True, slots=True)
+class CrmIdentity:
+    """Who the credentials act as, shown to the teammate after connecting."""
+
+    label: str
+    account_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    """One email event to write to the CRM. ``marker`` is unique per event so an
+    in-doubt write can be recognised later instead of being written twice."""
+
+    kind: ActivityKind
+    occurred_at: datetime
+    sequence_name: str
+    marker: str
+    subject: str | None = None
+    snippet: str | None = None
+    sentiment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    label: str
+    type: str
+    required: bool = False
+    picklist: tuple[str, ...] = ()
+    max_length: int | None = None
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One teammate's authenticated session with one CRM."""
+
+    kind: str
+    display_name: str
+    capabilities: frozenset[Capability]
+    record_types: tuple[str, ...]
+    find_batch_size: int
+    create_batch_size: int
+
+    async def verify(self) -> CrmIdentity:
+        """Check the credentials; raise AuthError with a readable reason when they are bad."""
+
+    async def find_by_emails(
+        self, emails: Sequence[str], record_types: Sequence[str] | None = None
+    ) -> dict[str, CrmRecord]:
+        """Look up normalised emails across the record types that can hold them.
+        Returns only the emails found; callers batch by ``find_batch_size``."""
+
+    async def create(self, contact: ContactData, record_type: str) -> CrmRecord:
+        """Create one record (no dedupe: callers always find first)."""
+
+    async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
+        """Put the record on the job; already assigned is success, not an error."""
+
+    async def log_activity(self, record: CrmRecord, activity: ActivityRecord) -> str:
+        """Write one activity; returns the CRM's id for it."""
+
+    async def activity_exists(self, record: CrmRecord, marker: str) -> bool:
+        """Whether an activity carrying ``marker`` was already written (in-doubt recovery)."""
+
+    async def list_jobs(self, query: str = "") -> list[CrmJob]:
+        """Open jobs whose title contains ``query`` (case-insensitive)."""
+
+    async def describe_fields(self, record_type: str) -> list[FieldSpec]:
+        """The CRM's own field list for a record type (for mapping validation)."""
+
+    async def aclose(self) -> None:
+        """Release the HTTP client."""

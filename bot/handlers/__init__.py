@@ -1,0 +1,19 @@
+"""Slack listeners, one module per surface; each ``register(app, runtime)``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.handlers import alerts, commands, connect, settings
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+__all__ = ["register_all"]
+
+
+def register_all(app: AsyncApp, runtime: Runtime) -> None:
+    for module in (commands, connect, settings, alerts):
+        module.register(app, runtime)

@@ -1,0 +1,128 @@
+"""``/crm settings``: the modal, its job search, and saving."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.connectors.base import Capability
+from bot.connectors.errors import ConnectorError
+from bot.connectors.registry import CONNECTORS
+from bot.services.settings import NotConnected, SettingsUpdate, load_connection, save_settings
+from bot.storage.models import Connection, SyncMode
+from bot.views.blocks import option
+from bot.views.settings import (
+    ACTION_JOB,
+    CALLBACK_SETTINGS,
+    MODE_LABELS,
+    OPTION_ACTIVITY,
+    OPTION_DEDUP,
+    SettingsForm,
+    settings_modal,
+)
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+    from bot.handlers.commands import Command
+
+log = logging.getLogger(__name__)
+
+NOT_CONNECTED = "You have no CRM connected yet. Run `/crm connect` first."
+
+
+def settings_form(conn: Connection) -> SettingsForm:
+    spec = CONNECTORS[conn.kind]
+    return SettingsForm(
+        crm=spec.display_name,
+        sync_mode=conn.sync_mode,
+        record_types=tuple(spec.record_types),
+        sync_as=conn.sync_as,
+        dedup_enabled=conn.dedup_enabled,
+        activity_enabled=conn.activity_enabled,
+        default_job_id=conn.default_job_id,
+        default_job_name=conn.default_job_name,
+        alert_channel_id=conn.alert_channel_id,
+        supports_jobs=Capability.JOBS in spec.capabilities,
+    )
+
+
+async def open_settings(cmd: Command) -> None:
+    try:
+        conn = await load_connection(cmd.runtime.db, cmd.workspace_id, cmd.user_id)
+    except NotConnected:
+        await cmd.ack(response_type="ephemeral", text=NOT_CONNECTED)
+        return
+    await cmd.ack()
+    await cmd.client.views_open(
+        trigger_id=cmd.trigger_id, view=settings_modal(settings_form(conn), cmd.channel_id or "")
+    )
+    if settings_form(conn).supports_jobs:
+        cmd.runtime.spawn(_warm_jobs(cmd.runtime, conn))
+
+
+async def _warm_jobs(runtime: Runtime, conn: Connection) -> None:
+    try:
+        await runtime.job_cache.jobs(conn.id, lambda: runtime.connector_for(conn))
+    except ConnectorError as exc:
+        log.warning("could not load jobs", extra={"connection_id": conn.id, "kind": exc.kind})
+
+
+def parse_settings(values: dict[str, Any], record_types: tuple[str, ...]) -> SettingsUpdate:
+    mode = values["sync_mode"]["value"]["selected_option"]["value"]
+    sync_as = (values.get("sync_as", {}).get("value", {}).get("selected_option") or {}).get("value")
+    checked = {
+        o["value"] for o in values.get("options", {}).get("value", {}).get("selected_options") or []
+    }
+    job = values.get("default_job", {}).get(ACTION_JOB, {}).get("selected_option") or {}
+    channel = values.get("alert_channel", {}).get("value", {}).get("selected_conversation")
+    return SettingsUpdate(
+        sync_mode=SyncMode(mode),
+        sync_as=sync_as if sync_as in record_types else record_types[0],
+        dedup_enabled=OPTION_DEDUP in checked,
+        activity_enabled=OPTION_ACTIVITY in checked,
+        default_job_id=job.get("value"),
+        default_job_name=(job.get("text") or {}).get("text"),
+        alert_channel_id=channel,
+    )
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    @app.options(ACTION_JOB)
+    async def job_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        try:
+            conn = await load_connection(runtime.db, context.team_id, context.user_id)
+            jobs = await asyncio.wait_for(
+                runtime.job_cache.search(
+                    conn.id, lambda: runtime.connector_for(conn), body.get("value", "")
+                ),
+                timeout=2.5,
+            )
+        except (NotConnected, ConnectorError, TimeoutError):
+            await ack(options=[])
+            return
+        await ack(options=[option(job.title, job.id) for job in jobs])
+
+    @app.view(CALLBACK_SETTINGS)
+    async def submitted(
+        ack: AsyncAck, view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        try:
+            conn = await load_connection(runtime.db, context.team_id, context.user_id)
+        except NotConnected:
+            await ack(response_action="errors", errors={"sync_mode": NOT_CONNECTED})
+            return
+        update = parse_settings(view["state"]["values"], tuple(CONNECTORS[conn.kind].record_types))
+        await save_settings(runtime.db, context.team_id, context.user_id, update)
+        await ack()
+        channel = view.get("private_metadata")
+        if channel:
+            summary = MODE_LABELS[update.sync_mode].split(":")[0]
+            await client.chat_postEphemeral(
+                channel=channel,
+                user=context.user_id,
+                text=f"Saved your {CONNECTORS[conn.kind].display_name} settings. Sync: {summary}.",
+            )

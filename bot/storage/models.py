@@ -1,0 +1,291 @@
+"""Tables. Every tenant table carries ``workspace_id``; repositories always filter on it.
+
+Sync state lives here, not in the task engine: a pass only needs "run connection X" and
+finds its work in these rows, so retries and restarts lose nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    MANAGER = "manager"
+    MEMBER = "member"
+
+
+class ConnectionStatus(enum.StrEnum):
+    ACTIVE = "active"
+    NEEDS_REAUTH = "needs_reauth"
+    DISCONNECTED = "disconnected"
+
+
+class SyncMode(enum.StrEnum):
+    OFF = "off"
+    ON_ADD = "on_add"
+    ON_REPLY = "on_reply"
+
+
+class SyncState(enum.StrEnum):
+    """Where a membership stands with the CRM. ``reason`` on the row says why, in words."""
+
+    WAITING = "waiting"  # nothing to do until a trigger (reply) fires
+    PENDING = "pending"  # due in the next pass of the owner's connection
+    NEEDS_DECISION = "needs_decision"  # flagged duplicate; the teammate chooses keep or skip
+    SYNCED = "synced"
+    SKIPPED = "skipped"  # settings say no (mode off, sequence disabled); a later trigger re-checks
+    DISMISSED = "dismissed"  # a teammate chose Skip on the duplicate warning; final
+    FAILED = "failed"  # needs a person; reason says what to fix
+    NO_CONNECTION = "no_connection"  # the sequence owner has no CRM connected
+
+
+class DedupState(enum.StrEnum):
+    PENDING = "pending"
+    CLEAR = "clear"
+    EXISTS = "exists"  # flagged, waiting for the teammate's decision
+    KEPT = "kept"  # flagged, and the teammate chose to keep syncing (link to the record)
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # Slack team id
+    name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Teammate(Base):
+    __tablename__ = "teammates"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
+
+
+class Connection(Base):
+    """One teammate's link to one CRM, with that connection's settings."""
+
+    __tablename__ = "connections"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_connection_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    credentials: Mapped[str] = mapped_column(Text)  # encrypted, "v1:<key id>:<token>"
+    status: Mapped[str] = mapped_column(String(16), default=ConnectionStatus.ACTIVE)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    identity: Mapped[str | None] = mapped_column(String(255))
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paused_until: Mapped[datetime | None] = mapped_column()
+    last_pass_at: Mapped[datetime | None] = mapped_column()
+
+    sync_mode: Mapped[str] = mapped_column(String(16), default=SyncMode.ON_ADD)
+    sync_as: Mapped[str | None] = mapped_column(String(64))
+    dedup_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    activity_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_job_id: Mapped[str | None] = mapped_column(String(128))
+    default_job_name: Mapped[str | None] = mapped_column(String(255))
+    alert_channel_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class Sequence(Base):
+    __tablename__ = "sequences"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id", name="uq_sequence_ext"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    owner_user_id: Mapped[str] = mapped_column(String(32))
+    sync_mode: Mapped[str | None] = mapped_column(String(16))
+    sync_as: Mapped[str | None] = mapped_column(String(64))
+    job_id: Mapped[str | None] = mapped_column(String(128))
+    job_name: Mapped[str | None] = mapped_column(String(255))
+    sync_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("workspace_id", "email", name="uq_contact_email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(255))
+    company: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    linkedin_url: Mapped[str | None] = mapped_column(String(512))
+    location: Mapped[str | None] = mapped_column(String(255))
+    custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Membership(Base):
+    """A contact in a sequence, and where it stands with the owner's CRM."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("sequence_id", "contact_id", name="uq_membership"),
+        Index("ix_membership_sync", "workspace_id", "sync_state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="added")
+    sentiment: Mapped[str | None] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replied_at: Mapped[datetime | None] = mapped_column()
+
+    sync_state: Mapped[str] = mapped_column(String(16), default=SyncState.WAITING)
+    sync_reason: Mapped[str | None] = mapped_column(Text)
+    sync_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    synced_at: Mapped[datetime | None] = mapped_column()
+
+    dedup_state: Mapped[str | None] = mapped_column(String(16))
+    flag: Mapped[str | None] = mapped_column(String(64))  # e.g. "Exists in Ashby"
+    flag_record_id: Mapped[str | None] = mapped_column(String(128))
+    flag_record_url: Mapped[str | None] = mapped_column(String(1024))
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column()
+    subject: Mapped[str | None] = mapped_column(Text)
+    snippet: Mapped[str | None] = mapped_column(Text)
+    sentiment: Mapped[str | None] = mapped_column(String(32))
+
+
+class SyncLink(Base):
+    """Contact ↔ CRM record, per connection. The unique key is the no-duplicates guarantee."""
+
+    __tablename__ = "sync_links"
+    __table_args__ = (UniqueConstraint("connection_id", "contact_id", name="uq_sync_link"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    crm_record_id: Mapped[str] = mapped_column(String(128))
+    record_type: Mapped[str] = mapped_column(String(64))
+    record_url: Mapped[str | None] = mapped_column(String(1024))
+    created_in_crm: Mapped[bool] = mapped_column(Boolean)
+    mapping_version: Mapped[int | None] = mapped_column(Integer)
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobAssignment(Base):
+    __tablename__ = "job_assignments"
+    __table_args__ = (UniqueConstraint("sync_link_id", "job_id", name="uq_job_assignment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    sync_link_id: Mapped[int] = mapped_column(ForeignKey("sync_links.id", ondelete="CASCADE"))
+    job_id: Mapped[str] = mapped_column(String(128))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActivityPush(Base):
+    """One activity written (or being written) to one connection's CRM.
+
+    ``in_flight`` is committed before the CRM call; a row left in flight by a crash is
+    checked against the CRM (``activity_exists``) before writing again.
+    """
+
+    __tablename__ = "activity_pushes"
+    __table_args__ = (UniqueConstraint("connection_id", "activity_id", name="uq_activity_push"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    status: Mapped[str] = mapped_column(String(16))  # in_flight | done | failed
+    crm_activity_id: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OutreachEvent(Base):
+    """Every accepted outreach event, kept for idempotency and audit."""
+
+    __tablename__ = "outreach_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+
+
+class Alert(Base):
+    """Outbox of Slack alerts: written with the state change, posted by the notifier."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("membership_id", "kind", name="uq_alert"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    membership_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))  # DM target when no channel
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_channel: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,492 @@
+"""Tenant-scoped data access. A :class:`Repo` is bound to one workspace; every query it
+runs filters on that workspace, so a caller cannot reach another team's rows by mistake.
+
+Only :func:`due_connections` crosses workspaces: the scheduler needs to know whom to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage import models as m
+from bot.storage.models import SyncState, utcnow
+
+__all__ = ["Repo", "due_connections", "insert_ignore", "workspaces_with_unposted_alerts"]
+
+
+def insert_ignore(session: AsyncSession, model: type[m.Base], values: dict[str, Any]):
+    """INSERT ... ON CONFLICT DO NOTHING for the session's dialect."""
+    dialect = session.bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).values(**values).on_conflict_do_nothing()
+
+
+class Repo:
+    def __init__(self, session: AsyncSession, workspace_id: str):
+        if not workspace_id:
+            raise ValueError("a workspace id is required")
+        self.session = session
+        self.ws = workspace_id
+
+    # workspace and teammates ------------------------------------------------------------
+
+    async def ensure_workspace(self, name: str | None = None) -> None:
+        await self.session.execute(
+            insert_ignore(
+                self.session, m.Workspace, {"id": self.ws, "name": name, "created_at": utcnow()}
+            )
+        )
+
+    # connections -------------------------------------------------------------------------
+
+    async def connection_for(self, user_id: str) -> m.Connection | None:
+        return await self.session.scalar(
+            select(m.Connection).where(
+                m.Connection.workspace_id == self.ws, m.Connection.user_id == user_id
+            )
+        )
+
+    async def connection(self, connection_id: int) -> m.Connection | None:
+        return await self.session.scalar(
+            select(m.Connection).where(
+                m.Connection.workspace_id == self.ws, m.Connection.id == connection_id
+            )
+        )
+
+    async def save_connection(
+        self, user_id: str, *, kind: str, credentials: str, identity: str | None
+    ) -> m.Connection:
+        """Create the teammate's connection, or re-point it (reconnect keeps its settings
+        when the CRM is the same)."""
+        conn = await self.connection_for(user_id)
+        if conn is None:
+            conn = m.Connection(workspace_id=self.ws, user_id=user_id, kind=kind)
+            self.session.add(conn)
+        elif conn.kind != kind:
+            await self.session.delete(conn)
+            await self.session.flush()
+            conn = m.Connection(workspace_id=self.ws, user_id=user_id, kind=kind)
+            self.session.add(conn)
+        conn.credentials = credentials
+        conn.identity = identity
+        conn.status = m.ConnectionStatus.ACTIVE
+        conn.status_reason = None
+        conn.connected_at = utcnow()
+        conn.paused_until = None
+        await self.session.flush()
+        return conn
+
+    # sequences, contacts, memberships ---------------------------------------------------
+
+    async def sequence_by_external_id(self, external_id: str) -> m.Sequence | None:
+        return await self.session.scalar(
+            select(m.Sequence).where(
+                m.Sequence.workspace_id == self.ws, m.Sequence.external_id == external_id
+            )
+        )
+
+    async def find_sequence(self, owner_user_id: str, name_or_id: str) -> m.Sequence | None:
+        """A teammate's sequence by outreach id or by name (case-insensitive)."""
+        return await self.session.scalar(
+            select(m.Sequence)
+            .where(
+                m.Sequence.workspace_id == self.ws,
+                m.Sequence.owner_user_id == owner_user_id,
+                or_(
+                    m.Sequence.external_id == name_or_id,
+                    func.lower(m.Sequence.name) == name_or_id.lower(),
+                ),
+            )
+            .order_by(m.Sequence.id)
+            .limit(1)
+        )
+
+    async def upsert_sequence(
+        self, external_id: str, name: str | None, owner_user_id: str
+    ) -> m.Sequence:
+        seq = await self.sequence_by_external_id(external_id)
+        if seq is None:
+            seq = m.Sequence(
+                workspace_id=self.ws,
+                external_id=external_id,
+                name=name or external_id,
+                owner_user_id=owner_user_id,
+            )
+            self.session.add(seq)
+            await self.session.flush()
+        elif name and seq.name != name:
+            seq.name = name
+        return seq
+
+    async def contact_by_email(self, email: str) -> m.Contact | None:
+        return await self.session.scalar(
+            select(m.Contact).where(m.Contact.workspace_id == self.ws, m.Contact.email == email)
+        )
+
+    async def upsert_contact(self, email: str, fields: dict[str, Any]) -> m.Contact:
+        """Create the contact or fill in what the new event knows (never blanks a field)."""
+        contact = await self.contact_by_email(email)
+        if contact is None:
+            contact = m.Contact(workspace_id=self.ws, email=email, custom={})
+            self.session.add(contact)
+        for name, value in fields.items():
+            if name == "custom":
+                if value:
+                    contact.custom = {**(contact.custom or {}), **value}
+            elif value not in (None, ""):
+                setattr(contact, name, value)
+        await self.session.flush()
+        return contact
+
+    async def membership(self, sequence_id: int, contact_id: int) -> m.Membership | None:
+        return await self.session.scalar(
+            select(m.Membership).where(
+                m.Membership.workspace_id == self.ws,
+                m.Membership.sequence_id == sequence_id,
+                m.Membership.contact_id == contact_id,
+            )
+        )
+
+    async def membership_by_id(self, membership_id: int) -> m.Membership | None:
+        return await self.session.scalar(
+            select(m.Membership).where(
+                m.Membership.workspace_id == self.ws, m.Membership.id == membership_id
+            )
+        )
+
+    async def add_membership(
+        self, sequence_id: int, contact_id: int, added_at: datetime
+    ) -> m.Membership:
+        membership = m.Membership(
+            workspace_id=self.ws, sequence_id=sequence_id, contact_id=contact_id, added_at=added_at
+        )
+        self.session.add(membership)
+        await self.session.flush()
+        return membership
+
+    async def memberships_of_contact(
+        self, contact_id: int
+    ) -> list[tuple[m.Membership, m.Sequence]]:
+        rows = await self.session.execute(
+            select(m.Membership, m.Sequence)
+            .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+            .where(m.Membership.workspace_id == self.ws, m.Membership.contact_id == contact_id)
+            .order_by(m.Membership.id)
+        )
+        return [(ms, seq) for ms, seq in rows.tuples()]
+
+    # events and activity ----------------------------------------------------------------
+
+    async def record_event(
+        self, event_id: str, type_: str, occurred_at: datetime, payload: dict[str, Any]
+    ) -> bool:
+        """Store an event once; False when its id was seen before."""
+        result = await self.session.execute(
+            insert_ignore(
+                self.session,
+                m.OutreachEvent,
+                {
+                    "id": event_id,
+                    "workspace_id": self.ws,
+                    "type": type_,
+                    "occurred_at": occurred_at,
+                    "received_at": utcnow(),
+                    "payload": payload,
+                },
+            )
+        )
+        return result.rowcount == 1
+
+    async def add_activity(
+        self,
+        membership_id: int,
+        event_id: str,
+        kind: str,
+        occurred_at: datetime,
+        subject: str | None,
+        snippet: str | None,
+        sentiment: str | None,
+    ) -> None:
+        self.session.add(
+            m.Activity(
+                workspace_id=self.ws,
+                membership_id=membership_id,
+                event_id=event_id,
+                kind=kind,
+                occurred_at=occurred_at,
+                subject=subject,
+                snippet=snippet,
+                sentiment=sentiment,
+            )
+        )
+
+    # sync work of one connection ----------------------------------------------------------
+
+    def _owned_by(self, conn: m.Connection):
+        return and_(
+            m.Membership.workspace_id == self.ws,
+            m.Sequence.id == m.Membership.sequence_id,
+            m.Sequence.owner_user_id == conn.user_id,
+        )
+
+    async def dedup_due(
+        self, conn: m.Connection, limit: int
+    ) -> list[tuple[m.Membership, m.Sequence, m.Contact]]:
+        return await self._memberships_where(
+            conn, m.Membership.dedup_state == m.DedupState.PENDING, limit
+        )
+
+    async def sync_due(self, conn: m.Connection, now: datetime, limit: int):
+        return await self._memberships_where(
+            conn,
+            and_(
+                m.Membership.sync_state == SyncState.PENDING,
+                or_(
+                    m.Membership.dedup_state.is_(None),
+                    m.Membership.dedup_state != m.DedupState.PENDING,
+                ),
+                or_(m.Membership.next_attempt_at.is_(None), m.Membership.next_attempt_at <= now),
+            ),
+            limit,
+        )
+
+    async def _memberships_where(self, conn: m.Connection, condition: Any, limit: int):
+        rows = await self.session.execute(
+            select(m.Membership, m.Sequence, m.Contact)
+            .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+            .join(m.Contact, m.Contact.id == m.Membership.contact_id)
+            .where(self._owned_by(conn), condition)
+            .order_by(m.Membership.id)
+            .limit(limit)
+        )
+        return list(rows.tuples())
+
+    async def links_for(
+        self, connection_id: int, contact_ids: Iterable[int]
+    ) -> dict[int, m.SyncLink]:
+        ids = list(set(contact_ids))
+        if not ids:
+            return {}
+        links = await self.session.scalars(
+            select(m.SyncLink).where(
+                m.SyncLink.workspace_id == self.ws,
+                m.SyncLink.connection_id == connection_id,
+                m.SyncLink.contact_id.in_(ids),
+            )
+        )
+        return {link.contact_id: link for link in links}
+
+    async def add_link(
+        self,
+        connection_id: int,
+        contact_id: int,
+        record_id: str,
+        record_type: str,
+        record_url: str | None,
+        created: bool,
+    ) -> m.SyncLink:
+        link = m.SyncLink(
+            workspace_id=self.ws,
+            connection_id=connection_id,
+            contact_id=contact_id,
+            crm_record_id=record_id,
+            record_type=record_type,
+            record_url=record_url,
+            created_in_crm=created,
+        )
+        self.session.add(link)
+        await self.session.flush()
+        return link
+
+    async def assigned_jobs(self, sync_link_id: int) -> set[str]:
+        jobs = await self.session.scalars(
+            select(m.JobAssignment.job_id).where(
+                m.JobAssignment.workspace_id == self.ws,
+                m.JobAssignment.sync_link_id == sync_link_id,
+            )
+        )
+        return set(jobs)
+
+    async def add_job_assignment(self, sync_link_id: int, job_id: str) -> None:
+        await self.session.execute(
+            insert_ignore(
+                self.session,
+                m.JobAssignment,
+                {
+                    "workspace_id": self.ws,
+                    "sync_link_id": sync_link_id,
+                    "job_id": job_id,
+                    "assigned_at": utcnow(),
+                },
+            )
+        )
+
+    async def activities_to_push(
+        self, conn: m.Connection, limit: int
+    ) -> list[tuple[m.Activity, m.SyncLink, m.Sequence]]:
+        """Activities of linked contacts in the owner's sequences, since the connection was
+        made, not yet written (or left in flight by an interrupted pass)."""
+        done = exists().where(
+            m.ActivityPush.connection_id == conn.id,
+            m.ActivityPush.activity_id == m.Activity.id,
+            m.ActivityPush.status != "in_flight",
+        )
+        rows = await self.session.execute(
+            select(m.Activity, m.SyncLink, m.Sequence)
+            .join(m.Membership, m.Membership.id == m.Activity.membership_id)
+            .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+            .join(
+                m.SyncLink,
+                and_(
+                    m.SyncLink.contact_id == m.Membership.contact_id,
+                    m.SyncLink.connection_id == conn.id,
+                ),
+            )
+            .where(
+                m.Activity.workspace_id == self.ws,
+                m.Sequence.owner_user_id == conn.user_id,
+                m.Activity.occurred_at >= conn.connected_at,
+                ~done,
+            )
+            .order_by(m.Activity.occurred_at, m.Activity.id)
+            .limit(limit)
+        )
+        return list(rows.tuples())
+
+    async def activity_push(self, connection_id: int, activity_id: int) -> m.ActivityPush | None:
+        return await self.session.scalar(
+            select(m.ActivityPush).where(
+                m.ActivityPush.workspace_id == self.ws,
+                m.ActivityPush.connection_id == connection_id,
+                m.ActivityPush.activity_id == activity_id,
+            )
+        )
+
+    # alerts -------------------------------------------------------------------------------
+
+    async def add_alert(
+        self, membership_id: int, kind: str, user_id: str, channel_id: str | None
+    ) -> None:
+        await self.session.execute(
+            insert_ignore(
+                self.session,
+                m.Alert,
+                {
+                    "workspace_id": self.ws,
+                    "membership_id": membership_id,
+                    "kind": kind,
+                    "user_id": user_id,
+                    "channel_id": channel_id,
+                    "created_at": utcnow(),
+                    "attempts": 0,
+                },
+            )
+        )
+
+    async def add_reauth_alert(self, user_id: str) -> None:
+        self.session.add(
+            m.Alert(
+                workspace_id=self.ws,
+                membership_id=None,
+                kind="reauth",
+                user_id=user_id,
+                channel_id=None,
+            )
+        )
+
+    async def unposted_alerts(self, limit: int = 50) -> Sequence[m.Alert]:
+        alerts = await self.session.scalars(
+            select(m.Alert)
+            .where(
+                m.Alert.workspace_id == self.ws, m.Alert.posted_at.is_(None), m.Alert.attempts < 5
+            )
+            .order_by(m.Alert.id)
+            .limit(limit)
+        )
+        return alerts.all()
+
+    async def membership_details(
+        self, membership_id: int
+    ) -> tuple[m.Membership, m.Sequence, m.Contact] | None:
+        row = await self.session.execute(
+            select(m.Membership, m.Sequence, m.Contact)
+            .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+            .join(m.Contact, m.Contact.id == m.Membership.contact_id)
+            .where(m.Membership.workspace_id == self.ws, m.Membership.id == membership_id)
+        )
+        found = row.first()
+        return (found[0], found[1], found[2]) if found else None
+
+    async def alert_by_id(self, alert_id: int) -> m.Alert | None:
+        return await self.session.scalar(
+            select(m.Alert).where(m.Alert.workspace_id == self.ws, m.Alert.id == alert_id)
+        )
+
+
+async def due_connections(session: AsyncSession, now: datetime) -> list[tuple[str, int]]:
+    """(workspace id, connection id) of active connections that have something to do."""
+    pending = (
+        select(m.Membership.id)
+        .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+        .where(
+            m.Sequence.workspace_id == m.Connection.workspace_id,
+            m.Sequence.owner_user_id == m.Connection.user_id,
+            or_(
+                and_(
+                    m.Membership.sync_state == SyncState.PENDING,
+                    or_(
+                        m.Membership.next_attempt_at.is_(None), m.Membership.next_attempt_at <= now
+                    ),
+                ),
+                m.Membership.dedup_state == m.DedupState.PENDING,
+            ),
+        )
+        .exists()
+    )
+    unpushed = (
+        select(m.Activity.id)
+        .join(m.Membership, m.Membership.id == m.Activity.membership_id)
+        .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+        .join(
+            m.SyncLink,
+            and_(
+                m.SyncLink.contact_id == m.Membership.contact_id,
+                m.SyncLink.connection_id == m.Connection.id,
+            ),
+        )
+        .where(
+            m.Connection.activity_enabled.is_(True),
+            m.Sequence.owner_user_id == m.Connection.user_id,
+            m.Activity.occurred_at >= m.Connection.connected_at,
+            ~exists().where(
+                m.ActivityPush.connection_id == m.Connection.id,
+                m.ActivityPush.activity_id == m.Activity.id,
+                m.ActivityPush.status != "in_flight",
+            ),
+        )
+        .exists()
+    )
+    rows = await session.execute(
+        select(m.Connection.workspace_id, m.Connection.id).where(
+            m.Connection.status == m.ConnectionStatus.ACTIVE,
+            or_(m.Connection.paused_until.is_(None), m.Connection.paused_until <= now),
+            or_(pending, unpushed),
+        )
+    )
+    return [(ws, cid) for ws, cid in rows.tuples()]
+
+
+async def workspaces_with_unposted_alerts(session: AsyncSession) -> list[str]:
+    rows = await session.scalars(
+        select(m.Alert.workspace_id)
+        .where(m.Alert.posted_at.is_(None), m.Alert.attempts < 5)
+        .distinct()
+    )
+    return list(rows)

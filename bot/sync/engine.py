@@ -1,0 +1,380 @@
+"""One sync pass for one connection (PRODUCT.md section 4, rules 5-8, 14, 15).
+
+A pass, in order:
+1. dedup: memberships added with deduplication on are looked up in the CRM before anything
+   syncs; found ones are flagged ``Exists in <CRM>`` and an alert is queued;
+2. sync: due memberships are linked to the CRM record with their email (found) or to a new
+   record (not found), then assigned to the effective job;
+3. activity: email events of synced memberships are written to the CRM once each.
+
+Exactly once: a pass runs with the connection's lock held (see ``bot.tasks``); a link is
+committed right after its record is created, and a crash before that commit is healed by
+find-before-create on the next pass. Activity writes are marked in flight before the call
+and checked in the CRM (``activity_exists``) if a pass dies mid-call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.connectors.base import ActivityKind, ActivityRecord, Connector, ContactData, CrmRecord
+from bot.connectors.errors import (
+    AuthError,
+    ConnectorError,
+    RateLimitError,
+    TransientError,
+    ValidationError,
+)
+from bot.connectors.registry import display_name
+from bot.storage.db import Database
+from bot.storage.models import (
+    Activity,
+    ActivityPush,
+    Connection,
+    ConnectionStatus,
+    Contact,
+    DedupState,
+    Membership,
+    Sequence,
+    SyncLink,
+    SyncState,
+    utcnow,
+)
+from bot.storage.repos import Repo
+from bot.sync.rules import effective_settings, needs_decision_reason
+
+__all__ = ["ConnectorFactory", "PassResult", "SyncEngine"]
+
+log = logging.getLogger(__name__)
+
+ConnectorFactory = Callable[[Connection], Awaitable[Connector]]
+
+BATCH = 200
+MAX_TRANSIENT_ATTEMPTS = 8
+DEFAULT_PAUSE = timedelta(seconds=60)
+ALERT_EXISTS = "exists_in_crm"
+ALERT_REAUTH = "reauth"
+
+
+class _StopPass(Exception):
+    """The connection cannot go on (credentials, rate limit); the rest waits for next time."""
+
+
+@dataclass
+class PassResult:
+    flagged: int = 0
+    created: int = 0
+    linked: int = 0
+    failed: int = 0
+    activities: int = 0
+    stopped: str | None = None
+
+
+def contact_data(contact: Contact) -> ContactData:
+    return ContactData(
+        email=contact.email,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        title=contact.title,
+        company=contact.company,
+        phone=contact.phone,
+        linkedin_url=contact.linkedin_url,
+        location=contact.location,
+        custom=dict(contact.custom or {}),
+    )
+
+
+def record_of(link: SyncLink) -> CrmRecord:
+    return CrmRecord(
+        id=link.crm_record_id, record_type=link.record_type, emails=(), url=link.record_url
+    )
+
+
+class SyncEngine:
+    def __init__(self, db: Database, connector_for: ConnectorFactory):
+        self.db = db
+        self.connector_for = connector_for
+
+    async def run_pass(self, workspace_id: str, connection_id: int) -> PassResult:
+        result = PassResult()
+        async with self.db.session() as session:
+            conn = await Repo(session, workspace_id).connection(connection_id)
+            if conn is None or conn.status != ConnectionStatus.ACTIVE:
+                return result
+            if conn.paused_until and conn.paused_until > utcnow():
+                return result
+        connector = await self.connector_for(conn)
+        try:
+            await self._dedup(conn, connector, result)
+            await self._sync(conn, connector, result)
+            if conn.activity_enabled:
+                await self._activities(conn, connector, result)
+        except _StopPass as stop:
+            result.stopped = str(stop)
+        except TransientError as exc:
+            result.stopped = exc.reason
+            await self._pause(conn, exc, DEFAULT_PAUSE)
+        finally:
+            await connector.aclose()
+            await self._touch(conn)
+        log.info("sync pass", extra={"connection_id": conn.id, **result.__dict__})
+        return result
+
+    # step 1: deduplication warning ---------------------------------------------------------
+
+    async def _dedup(self, conn: Connection, connector: Connector, result: PassResult) -> None:
+        crm = display_name(conn.kind)
+        while True:
+            async with self.db.session() as session:
+                repo = Repo(session, conn.workspace_id)
+                rows = await repo.dedup_due(conn, BATCH)
+                if not rows:
+                    return
+                links = await repo.links_for(conn.id, (c.id for _, _, c in rows))
+                unlinked = [c.email for _, _, c in rows if c.id not in links]
+                found = await self._call(conn, lambda e=unlinked: self._find(connector, e))
+                for membership, sequence, contact in rows:
+                    record = found.get(contact.email)
+                    if record is None:
+                        membership.dedup_state = DedupState.CLEAR
+                        continue
+                    self._flag(membership, record, crm)
+                    await repo.add_alert(
+                        membership.id, ALERT_EXISTS, sequence.owner_user_id, conn.alert_channel_id
+                    )
+                    result.flagged += 1
+
+    @staticmethod
+    def _flag(membership: Membership, record: CrmRecord, crm: str) -> None:
+        membership.dedup_state = DedupState.EXISTS
+        membership.flag = f"Exists in {crm}"
+        membership.flag_record_id = record.id
+        membership.flag_record_url = record.url
+        if membership.sync_state == SyncState.PENDING:
+            membership.sync_state = SyncState.NEEDS_DECISION
+            membership.sync_reason = needs_decision_reason(crm)
+
+    # step 2: find before create, then jobs --------------------------------------------------
+
+    async def _sync(self, conn: Connection, connector: Connector, result: PassResult) -> None:
+        seen: set[int] = set()
+        while True:
+            async with self.db.session() as session:
+                repo = Repo(session, conn.workspace_id)
+                rows = [
+                    r for r in await repo.sync_due(conn, utcnow(), BATCH) if r[0].id not in seen
+                ]
+                if not rows:
+                    return
+                seen.update(r[0].id for r in rows)
+                links = await repo.links_for(conn.id, (c.id for _, _, c in rows))
+                unlinked = sorted({c.email for _, _, c in rows if c.id not in links})
+                found = await self._call(conn, lambda e=unlinked: self._find(connector, e))
+            for membership, sequence, contact in rows:
+                await self._sync_one(conn, connector, membership, sequence, contact, found, result)
+
+    async def _sync_one(
+        self,
+        conn: Connection,
+        connector: Connector,
+        membership: Membership,
+        sequence: Sequence,
+        contact: Contact,
+        found: dict[str, CrmRecord],
+        result: PassResult,
+    ) -> None:
+        crm = display_name(conn.kind)
+        settings = effective_settings(sequence, conn)
+        record_type = settings.sync_as or connector.record_types[0]
+        try:
+            async with self.db.session() as session:
+                repo = Repo(session, conn.workspace_id)
+                link = (await repo.links_for(conn.id, [contact.id])).get(contact.id)
+                if link is None:
+                    record = found.get(contact.email)
+                    created = record is None
+                    if created:
+                        record = await self._call(
+                            conn, lambda: connector.create(contact_data(contact), record_type)
+                        )
+                    link = await repo.add_link(
+                        conn.id, contact.id, record.id, record.record_type, record.url, created
+                    )
+                    result.created += created
+                    result.linked += not created
+            if settings.job_id:
+                await self._assign_job(conn, connector, link, settings.job_id)
+            await self._mark(conn, membership.id, SyncState.SYNCED, None)
+        except IntegrityError:
+            # Another pass linked this contact first: the link is there, so this one is done.
+            await self._mark(conn, membership.id, SyncState.PENDING, None)
+        except ValidationError as exc:
+            result.failed += 1
+            await self._mark(
+                conn, membership.id, SyncState.FAILED, f"{crm} refused this contact: {exc.reason}"
+            )
+        except TransientError as exc:
+            await self._retry_later(conn, membership, exc, result)
+
+    async def _assign_job(
+        self, conn: Connection, connector: Connector, link: SyncLink, job_id: str
+    ) -> None:
+        async with self.db.session() as session:
+            repo = Repo(session, conn.workspace_id)
+            if job_id in await repo.assigned_jobs(link.id):
+                return
+        await self._call(conn, lambda: connector.assign_to_job(record_of(link), job_id))
+        async with self.db.session() as session:
+            await Repo(session, conn.workspace_id).add_job_assignment(link.id, job_id)
+
+    async def _retry_later(
+        self, conn: Connection, membership: Membership, exc: TransientError, result: PassResult
+    ) -> None:
+        async with self.db.session() as session:
+            row = await Repo(session, conn.workspace_id).membership_by_id(membership.id)
+            if row is None:
+                return
+            row.sync_attempts += 1
+            if row.sync_attempts >= MAX_TRANSIENT_ATTEMPTS:
+                result.failed += 1
+                row.sync_state = SyncState.FAILED
+                row.sync_reason = (
+                    f"{display_name(conn.kind)} kept failing ({exc.reason}) after "
+                    f"{row.sync_attempts} tries. Retry with /crm resync."
+                )
+                return
+            delay = timedelta(seconds=min(3600, 15 * 2**row.sync_attempts))
+            row.next_attempt_at = utcnow() + delay
+            row.sync_reason = (
+                f"{display_name(conn.kind)} is not answering ({exc.reason}); "
+                "retrying automatically."
+            )
+
+    async def _mark(
+        self, conn: Connection, membership_id: int, state: SyncState, reason: str | None
+    ) -> None:
+        async with self.db.session() as session:
+            row = await Repo(session, conn.workspace_id).membership_by_id(membership_id)
+            if row is None:
+                return
+            row.sync_state = state
+            row.sync_reason = reason
+            row.next_attempt_at = None
+            if state == SyncState.SYNCED:
+                row.synced_at = utcnow()
+
+    # step 3: activity -----------------------------------------------------------------------
+
+    async def _activities(self, conn: Connection, connector: Connector, result: PassResult) -> None:
+        while True:
+            async with self.db.session() as session:
+                rows = await Repo(session, conn.workspace_id).activities_to_push(conn, BATCH)
+            if not rows:
+                return
+            for activity, link, sequence in rows:
+                await self._push_activity(conn, connector, activity, link, sequence, result)
+
+    async def _push_activity(
+        self,
+        conn: Connection,
+        connector: Connector,
+        activity: Activity,
+        link: SyncLink,
+        sequence: Sequence,
+        result: PassResult,
+    ) -> None:
+        record = record_of(link)
+        payload = ActivityRecord(
+            kind=ActivityKind(activity.kind),
+            occurred_at=activity.occurred_at,
+            sequence_name=sequence.name,
+            marker=f"{conn.id}-{activity.id}",
+            subject=activity.subject,
+            snippet=activity.snippet,
+            sentiment=activity.sentiment,
+        )
+        async with self.db.session() as session:
+            repo = Repo(session, conn.workspace_id)
+            push = await repo.activity_push(conn.id, activity.id)
+            in_doubt = push is not None
+            if push is None:
+                session.add(
+                    ActivityPush(
+                        workspace_id=conn.workspace_id,
+                        connection_id=conn.id,
+                        activity_id=activity.id,
+                        status="in_flight",
+                    )
+                )
+        try:
+            if in_doubt and await self._call(
+                conn, lambda: connector.activity_exists(record, payload.marker)
+            ):
+                crm_id = None
+            else:
+                crm_id = await self._call(conn, lambda: connector.log_activity(record, payload))
+            status, reason = "done", None
+            result.activities += 1
+        except ValidationError as exc:
+            status, reason = "failed", exc.reason
+        except TransientError:
+            return  # stays in flight: checked in the CRM before the next try
+        async with self.db.session() as session:
+            push = await Repo(session, conn.workspace_id).activity_push(conn.id, activity.id)
+            if push is not None:
+                push.status, push.reason, push.crm_activity_id = status, reason, crm_id
+
+    # connector calls and connection health ---------------------------------------------------
+
+    @staticmethod
+    async def _find(connector: Connector, emails: list[str]) -> dict[str, CrmRecord]:
+        found: dict[str, CrmRecord] = {}
+        size = max(1, connector.find_batch_size)
+        for start in range(0, len(emails), size):
+            found.update(await connector.find_by_emails(emails[start : start + size]))
+        return found
+
+    async def _call(self, conn: Connection, call: Callable[[], Awaitable]):
+        """Run a connector call; failures that concern the whole connection stop the pass."""
+        try:
+            return await call()
+        except AuthError as exc:
+            await self._needs_reauth(conn, exc)
+            raise _StopPass(exc.reason) from exc
+        except RateLimitError as exc:
+            await self._pause(conn, exc)
+            raise _StopPass(exc.reason) from exc
+        except ConnectorError:
+            raise
+
+    async def _needs_reauth(self, conn: Connection, exc: AuthError) -> None:
+        async with self.db.session() as session:
+            row = await Repo(session, conn.workspace_id).connection(conn.id)
+            if row is None or row.status != ConnectionStatus.ACTIVE:
+                return
+            row.status = ConnectionStatus.NEEDS_REAUTH
+            row.status_reason = exc.reason
+            await Repo(session, conn.workspace_id).add_reauth_alert(conn.user_id)
+        log.warning("connection needs reauth", extra={"connection_id": conn.id, "code": exc.code})
+
+    async def _pause(
+        self, conn: Connection, exc: TransientError, pause: timedelta | None = None
+    ) -> None:
+        retry_after = getattr(exc, "retry_after", None)
+        pause = pause or (timedelta(seconds=retry_after) if retry_after else DEFAULT_PAUSE)
+        async with self.db.session() as session:
+            row = await Repo(session, conn.workspace_id).connection(conn.id)
+            if row is not None:
+                row.paused_until = utcnow() + pause
+                row.status_reason = f"Paused until {row.paused_until:%H:%M:%S} UTC: {exc.reason}"
+
+    async def _touch(self, conn: Connection) -> None:
+        async with self.db.session() as session:
+            row = await Repo(session, conn.workspace_id).connection(conn.id)
+            if row is not None:
+                row.last_pass_at = utcnow()

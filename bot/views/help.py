@@ -1,0 +1,36 @@
+"""The ``/crm help`` text: what every unknown input gets too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.views.blocks import context, section
+
+COMMANDS = [
+    ("/crm connect [crm]", "connect your CRM ({crms})"),
+    (
+        "/crm settings",
+        "when contacts sync, deduplication, activity tracking, default job, alert channel",
+    ),
+    ("/crm add <sequence> <email> [first last]", "add one contact to a sequence by hand"),
+    ("/crm help", "this message"),
+]
+
+
+def help_message(
+    crm_names: list[str], problem: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    lines = "\n".join(
+        f"• `{cmd}`: {what.format(crms=', '.join(crm_names))}" for cmd, what in COMMANDS
+    )
+    blocks = []
+    if problem:
+        blocks.append(section(f":grey_question: {problem}"))
+    blocks += [
+        section(f"*CRM Sync Bot* keeps your outreach sequences in sync with your CRM.\n{lines}"),
+        context(
+            "Contacts sync in the background; duplicate warnings arrive in your alert channel "
+            "or as a DM."
+        ),
+    ]
+    return "CRM Sync Bot commands: " + ", ".join(cmd for cmd, _ in COMMANDS), blocks
