@@ -74,7 +74,7 @@ class Runtime:
             log.warning(slack_setup_hint(missing))
 
     async def stop(self) -> None:
-        self.clock.stop()
+        await self.clock.stop()
         for task in list(self._background):
             await task
         await self.runner.drain()
@@ -108,7 +108,6 @@ def build_bolt(runtime: Runtime) -> AsyncApp:
     settings = runtime.settings
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     app = AsyncApp(
-        token=token,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=make_client(token, settings.slack_api_url),
     )

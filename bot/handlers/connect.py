@@ -15,6 +15,7 @@ from bot.views.alerts import ACTION_RECONNECT
 from bot.views.connect import (
     ACTION_PICK_CRM,
     CALLBACK_CONNECT,
+    CALLBACK_PICK,
     FIELD_ACTION,
     connected_modal,
     credentials_modal,
@@ -111,6 +112,20 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         view = await _credentials_view(runtime, context.team_id, context.user_id, kind, None)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(CALLBACK_PICK)
+    async def picked_and_submitted(
+        ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        selected = (
+            view["state"]["values"].get("crm", {}).get(ACTION_PICK_CRM, {}).get("selected_option")
+        )
+        kind = (selected or {}).get("value")
+        if kind not in CONNECTORS:
+            await ack(response_action="errors", errors={"crm": "Choose your CRM."})
+            return
+        form = await _credentials_view(runtime, context.team_id, context.user_id, kind, None)
+        await ack(response_action="update", view=form)
 
     @app.view(CALLBACK_CONNECT)
     async def submitted(ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext) -> None:

@@ -180,7 +180,7 @@ class Repo:
             .where(m.Membership.workspace_id == self.ws, m.Membership.contact_id == contact_id)
             .order_by(m.Membership.id)
         )
-        return [(ms, seq) for ms, seq in rows.tuples()]
+        return [(ms, seq) for ms, seq in rows.all()]
 
     # events and activity ----------------------------------------------------------------
 
@@ -266,7 +266,7 @@ class Repo:
             .order_by(m.Membership.id)
             .limit(limit)
         )
-        return list(rows.tuples())
+        return list(rows.all())
 
     async def links_for(
         self, connection_id: int, contact_ids: Iterable[int]
@@ -358,7 +358,7 @@ class Repo:
             .order_by(m.Activity.occurred_at, m.Activity.id)
             .limit(limit)
         )
-        return list(rows.tuples())
+        return list(rows.all())
 
     async def activity_push(self, connection_id: int, activity_id: int) -> m.ActivityPush | None:
         return await self.session.scalar(
@@ -480,7 +480,7 @@ async def due_connections(session: AsyncSession, now: datetime) -> list[tuple[st
             or_(pending, unpushed),
         )
     )
-    return [(ws, cid) for ws, cid in rows.tuples()]
+    return [(ws, cid) for ws, cid in rows.all()]
 
 
 async def workspaces_with_unposted_alerts(session: AsyncSession) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,6 +21,7 @@ class Clock:
     def __init__(self, db: Database, runner: TaskRunner, interval_seconds: float):
         self.db = db
         self.runner = runner
+        self._ticking = asyncio.Lock()
         self.scheduler = AsyncIOScheduler()
         self.scheduler.add_job(
             self.tick,
@@ -32,6 +34,10 @@ class Clock:
         )
 
     async def tick(self) -> None:
+        async with self._ticking:
+            await self._tick()
+
+    async def _tick(self) -> None:
         try:
             async with self.db.session() as session:
                 due = await due_connections(session, utcnow())
@@ -44,6 +50,9 @@ class Clock:
     def start(self) -> None:
         self.scheduler.start()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop ticking and let a tick in flight finish (it holds a database session)."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        async with self._ticking:
+            pass

@@ -40,7 +40,7 @@ def picker_modal(crms: list[tuple[str, str]]) -> dict[str, Any]:
         },
         context("Each teammate connects their own CRM account."),
     ]
-    return modal(CALLBACK_PICK, "Connect a CRM", blocks)
+    return modal(CALLBACK_PICK, "Connect a CRM", blocks, submit="Next")
 
 
 def credentials_modal(

@@ -1,0 +1,315 @@
+"""The spine end to end: signed Slack requests set things up, signed outreach events bring
+contacts, the real scheduler syncs them into the Ashby emulator, alerts reach fake Slack."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from bot.app import Runtime
+from bot.connectors.ashby.emulator import AshbyState
+from bot.storage import models as m
+from bot.storage.models import SyncState, utcnow
+from bot.storage.repos import Repo
+from tests.conftest import eventually
+from tests.scenarios.conftest import (
+    candidates_with,
+    connect_ashby,
+    membership_of,
+    opened_view,
+    send_events,
+)
+from tests.support.blockkit import assert_valid_message
+from tests.support.driver import SlackUser
+from tests.support.fake_slack import FakeSlack
+from tests.support.outreach import make_event as support_make_event
+
+ALERTS = "C0ALERTS"
+
+
+async def configure(user: SlackUser, slack: FakeSlack, answers: dict) -> None:
+    before = len(slack.views)
+    await user.command("settings")
+    view = await opened_view(slack, before + 1)
+    await user.submit(view, answers)
+
+
+def job_answer(job) -> dict:
+    return {"text": {"type": "plain_text", "text": job.title}, "value": job.id}
+
+
+def make_event(**kw) -> dict:
+    """Events stamped now to the microsecond: the support default rounds to the second,
+    which can fall before the connection made a moment earlier (and so is not pushed)."""
+    kw.setdefault("occurred_at", utcnow().isoformat())
+    return support_make_event(**kw)
+
+
+def added(email: str, first: str, seq: str = "seq-42", **kw) -> dict:
+    return make_event(
+        contact={"email": email, "first_name": first, "last_name": "Doe"},
+        sequence={"id": seq, "name": f"Sequence {seq}"},
+        **kw,
+    )
+
+
+async def synced(runtime: Runtime, email: str, seq: str = "seq-42") -> bool:
+    membership = await membership_of(runtime, email, seq)
+    return membership is not None and membership.sync_state == SyncState.SYNCED
+
+
+@pytest.fixture
+async def connected(user: SlackUser, fake_slack: FakeSlack, runtime: Runtime, ashby: AshbyState):
+    job = ashby.add_job("Senior Backend Engineer")
+    await connect_ashby(user, fake_slack)
+    await configure(user, fake_slack, {"Default job": job_answer(job), "Alert channel": ALERTS})
+    runtime.clock.start()
+    return job
+
+
+async def test_contacts_sync_once_with_job_notes_and_duplicate_alert(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+    connected,
+) -> None:
+    job = connected
+    existing = ashby.add_candidate("Bob Existing", "bob@acme.com")
+    events = [
+        added("jane@acme.com", "Jane"),
+        added("Bob@Acme.com", "Bob"),
+        make_event(type="email.sent", contact={"email": "jane@acme.com"}),
+        make_event(
+            type="email.replied", contact={"email": "jane@acme.com"}, sentiment="interested"
+        ),
+    ]
+    assert (await send_events(http, events))["accepted"] == 4
+
+    # Jane: not in Ashby, so created once, put on the default job, both emails noted once.
+    await eventually(lambda: synced(runtime, "jane@acme.com"))
+    [jane] = candidates_with(ashby, "jane@acme.com")
+    assert [a.job_id for a in ashby.applications_for(jane.id)] == [job.id]
+    await eventually(lambda: len(ashby.notes_for(jane.id)) == 2)
+
+    # Bob: already in Ashby, so flagged before anything syncs, and the channel is told.
+    posts = await eventually(lambda: fake_slack.calls_to("chat.postMessage"))
+    alert = posts[-1].args
+    assert alert["channel"] == ALERTS
+    assert "Exists in Ashby" in alert["text"] and "bob@acme.com" in alert["text"]
+    assert_valid_message(alert["blocks"], alert["text"])
+    bob = await membership_of(runtime, "bob@acme.com")
+    assert (bob.flag, bob.sync_state, bob.flag_record_id) == (
+        "Exists in Ashby",
+        "needs_decision",
+        existing.id,
+    )
+    assert ashby.applications_for(existing.id) == []
+
+    # Keep syncing links Bob to the existing record (no second candidate) and assigns the job.
+    await user.click(alert["blocks"], "Keep syncing", channel_id=ALERTS)
+    await eventually(lambda: synced(runtime, "bob@acme.com"))
+    assert len(candidates_with(ashby, "bob@acme.com")) == 1
+    assert [a.job_id for a in ashby.applications_for(existing.id)] == [job.id]
+    replaced = await eventually(lambda: fake_slack.calls_to("response_url"))
+    assert replaced[-1].args["replace_original"] is True
+    assert "kept syncing" in replaced[-1].args["text"]
+
+    # Replaying every event changes nothing, in our tables or in Ashby.
+    calls_before = sum(ashby.calls.values())
+    assert (await send_events(http, events))["duplicates"] == 4
+    await runtime.clock.tick()
+    await runtime.runner.drain()
+    assert len(ashby.candidates) == 2
+    assert len(ashby.notes_for(jane.id)) == 2
+    assert len(ashby.applications) == 2
+    assert sum(ashby.calls.values()) == calls_before
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_skip_on_the_alert_leaves_the_contact_out(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+    connected,
+) -> None:
+    ashby.add_candidate("Bob Existing", "bob@acme.com")
+    await send_events(http, [added("bob@acme.com", "Bob")])
+    alert = (await eventually(lambda: fake_slack.calls_to("chat.postMessage")))[-1].args
+    await user.click(alert["blocks"], "Skip contact", channel_id=ALERTS)
+    await eventually(lambda: fake_slack.calls_to("response_url"))
+    bob = await membership_of(runtime, "bob@acme.com")
+    assert bob.sync_state == SyncState.DISMISSED
+    assert "Skipped by <@U0001>" in bob.sync_reason
+    await send_events(http, [make_event(type="email.replied", contact={"email": "bob@acme.com"})])
+    await runtime.runner.run_pass_now("T0001", 1)
+    assert (await membership_of(runtime, "bob@acme.com")).sync_state == SyncState.DISMISSED
+    assert ashby.calls["candidate.create"] == 0
+
+
+async def test_same_contact_in_two_sequences_is_one_record_on_both_jobs(
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+    connected,
+) -> None:
+    default_job = connected
+    other_job = ashby.add_job("Staff Engineer")
+    await send_events(http, [added("jane@acme.com", "Jane", seq="seq-1")])
+    await eventually(lambda: synced(runtime, "jane@acme.com", "seq-1"))
+    await send_events(http, [added("first@acme.com", "First", seq="seq-2")])
+    async with runtime.db.session() as session:  # the job picked for seq-2 (/crm sequence)
+        await session.execute(
+            update(m.Sequence).where(m.Sequence.external_id == "seq-2").values(job_id=other_job.id)
+        )
+    await send_events(http, [added("jane@acme.com", "Jane", seq="seq-2")])
+    await eventually(lambda: synced(runtime, "jane@acme.com", "seq-2"))
+    [jane] = candidates_with(ashby, "jane@acme.com")
+    assert len(candidates_with(ashby, "jane@acme.com")) == 1
+    assert {a.job_id for a in ashby.applications_for(jane.id)} == {default_job.id, other_job.id}
+
+
+async def test_modes_disabled_sequences_and_reasons(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+) -> None:
+    await connect_ashby(user, fake_slack)
+    await configure(user, fake_slack, {"Sync contacts": "on_reply", "Options": ["activity"]})
+    await send_events(http, [added("amy@acme.com", "Amy"), added("ben@acme.com", "Ben")])
+    await runtime.runner.run_pass_now("T0001", 1)
+    amy = await membership_of(runtime, "amy@acme.com")
+    assert amy.sync_state == SyncState.WAITING and "reply" in amy.sync_reason
+    assert ashby.calls["candidate.create"] == 0
+
+    await send_events(http, [make_event(type="email.replied", contact={"email": "amy@acme.com"})])
+    await runtime.runner.run_pass_now("T0001", 1)
+    assert await synced(runtime, "amy@acme.com")
+    assert len(candidates_with(ashby, "amy@acme.com")) == 1
+    assert not candidates_with(ashby, "ben@acme.com")
+
+    async with runtime.db.session() as session:
+        await session.execute(update(m.Sequence).values(sync_disabled=True))
+    await send_events(
+        http,
+        [
+            added("cat@acme.com", "Cat"),
+            make_event(type="email.replied", contact={"email": "ben@acme.com"}),
+        ],
+    )
+    await runtime.runner.run_pass_now("T0001", 1)
+    for email in ("cat@acme.com", "ben@acme.com"):
+        membership = await membership_of(runtime, email)
+        assert membership.sync_state == SyncState.SKIPPED and "disabled" in membership.sync_reason
+    assert ashby.calls["candidate.create"] == 1
+
+
+async def test_activity_before_the_connection_is_not_pushed(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+) -> None:
+    long_ago = (utcnow() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    await send_events(
+        http,
+        [
+            added("jane@acme.com", "Jane", occurred_at=long_ago),
+            make_event(type="email.sent", occurred_at=long_ago),
+        ],
+    )
+    await connect_ashby(user, fake_slack)
+    await send_events(http, [make_event(type="email.opened")])
+    async with runtime.db.session() as session:  # what a resync will do; here by hand
+        await session.execute(update(m.Membership).values(sync_state=SyncState.PENDING))
+    await runtime.runner.run_pass_now("T0001", 1)
+    [jane] = candidates_with(ashby, "jane@acme.com")
+    notes = ashby.notes_for(jane.id)
+    assert len(notes) == 1 and "opened" in notes[0].content.lower()
+
+
+async def test_revoked_key_pauses_dms_and_resumes_after_reconnect(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+) -> None:
+    await connect_ashby(user, fake_slack)
+    await configure(user, fake_slack, {"Options": ["activity"]})
+    from tests.conftest import ASHBY_KEY
+
+    ashby.disable_api_key(ASHBY_KEY)
+    await send_events(http, [added("jane@acme.com", "Jane")])
+    await runtime.runner.run_pass_now("T0001", 1)
+    async with runtime.db.session() as session:
+        conn = await session.scalar(select(m.Connection))
+    assert conn.status == "needs_reauth" and "Ashby" in conn.status_reason
+    assert (await membership_of(runtime, "jane@acme.com")).sync_state == SyncState.PENDING
+    await runtime.runner.submit_alerts()
+    await runtime.runner.drain()
+    dm = fake_slack.calls_to("chat.postMessage")[-1].args
+    assert dm["channel"] == "DU0001" and "reconnect" in dm["text"].lower()
+    assert_valid_message(dm["blocks"], dm["text"])
+    assert ASHBY_KEY not in str(dm)
+
+    ashby.add_api_key("new-ashby-key")
+    await connect_ashby(user, fake_slack, key="new-ashby-key")
+    await runtime.runner.run_pass_now("T0001", conn.id)
+    assert await synced(runtime, "jane@acme.com")
+
+
+async def test_crash_between_create_and_commit_does_not_duplicate(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await connect_ashby(user, fake_slack)
+    await send_events(http, [added("jane@acme.com", "Jane")])
+    real_add_link = Repo.add_link
+
+    async def crash(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(Repo, "add_link", crash)
+    await runtime.runner.run_pass_now("T0001", 1)
+    assert ashby.calls["candidate.create"] == 1
+    assert (await membership_of(runtime, "jane@acme.com")).sync_state == SyncState.PENDING
+
+    monkeypatch.setattr(Repo, "add_link", real_add_link)
+    await runtime.runner.run_pass_now("T0001", 1)
+    assert await synced(runtime, "jane@acme.com")
+    assert ashby.calls["candidate.create"] == 1
+    assert len(candidates_with(ashby, "jane@acme.com")) == 1
+
+
+async def test_concurrent_passes_of_one_connection_never_overlap(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+) -> None:
+    import asyncio
+
+    await connect_ashby(user, fake_slack)
+    await send_events(http, [added(f"c{i}@acme.com", f"C{i}") for i in range(20)])
+    await asyncio.gather(
+        *(runtime.runner.run_pass_now("T0001", 1) for _ in range(4)),
+        *(runtime.runner.submit_pass("T0001", 1) for _ in range(4)),
+    )
+    await runtime.runner.drain()
+    assert ashby.calls["candidate.create"] == 20
+    assert len(ashby.candidates) == 20

@@ -1,0 +1,535 @@
+"""A fake Slack Web API server (aiohttp) for tests.
+
+    async with FakeSlack() as slack:
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
+        await client.chat_postMessage(channel="C1", text="hi")
+        assert slack.calls_to("chat.postMessage")[0].args["text"] == "hi"
+
+Every request is recorded as a `Call`, whether it is form-encoded, JSON or a GET with a query
+string. Form values of `blocks`, `attachments`, `view` and `metadata` that hold JSON are decoded,
+so `args` look the same however the client sent them. `POST {root_url}/response_url/<anything>`
+stands in for Slack's `response_url` (Bolt's `respond()`): recorded as method "response_url".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import socket
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from aiohttp import web
+
+Handler = Callable[["Call"], dict[str, Any]]
+
+JSON_FORM_FIELDS = frozenset({"blocks", "attachments", "view", "metadata"})
+NO_AUTH_METHODS = frozenset({"api.test", "oauth.v2.access", "oauth.v2.exchange", "response_url"})
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None = None
+
+
+@dataclass
+class _Failure:
+    error: str
+    status: int
+    retry_after: int | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class FakeSlack:
+    """In-process fake of the Slack Web API on 127.0.0.1 (free port)."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0001",
+        team_name: str = "Test Team",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        app_id: str = "A0001",
+        strict_blocks: bool = False,
+    ) -> None:
+        self.team_id = team_id
+        self.team_name = team_name
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        # When True, views and message blocks are validated with tests.support.blockkit and
+        # invalid ones get Slack's `invalid_arguments` / `invalid_blocks` answer.
+        self.strict_blocks = strict_blocks
+
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}  # user id -> overrides for users.info
+        self.bad_tokens: set[str] = set()  # tokens answered with invalid_auth
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> current view (modals and homes)
+        self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published home view
+
+        self._handlers: dict[str, Handler | dict[str, Any]] = {}
+        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._counter = itertools.count(1)
+        self._t0 = int(time.time())
+        self._runner: web.AppRunner | None = None
+        self.port: int = 0
+
+        self._builtin: dict[str, Handler] = {
+            "api.test": lambda c: {"ok": True, "args": c.args},
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.delete": self._chat_delete,
+            "conversations.open": self._conversations_open,
+            "views.open": self._views_open,
+            "views.push": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "users.info": self._users_info,
+            "team.info": self._team_info,
+            "oauth.v2.access": self._oauth_v2_access,
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/api/"
+
+    def response_url(self, name: str = "1") -> str:
+        """A response_url that this fake records (method "response_url")."""
+        return f"{self.root_url}/response_url/{name}"
+
+    async def start(self) -> Self:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response_url/{tail:.*}", self._handle_response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ test helpers
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def last_call(self, method: str) -> Call:
+        calls = self.calls_to(method)
+        assert calls, f"no call to {method}; calls so far: {[c.method for c in self.calls]}"
+        return calls[-1]
+
+    async def wait_for(self, method: str, count: int = 1, within: float = 3.0) -> Call:
+        """Wait until `method` has been called `count` times (work done after ack); the last."""
+        deadline = time.monotonic() + within
+        while len(calls := self.calls_to(method)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{len(calls)} call(s) to {method} after {within}s, expected {count}; "
+                    f"calls so far: {[c.method for c in self.calls]}"
+                )
+            await asyncio.sleep(0.01)
+        return calls[-1]
+
+    def reset(self) -> None:
+        """Forget recorded calls (state such as messages and views is kept)."""
+        self.calls.clear()
+
+    def fail_next(
+        self,
+        method: str,
+        error: str = "ratelimited",
+        status: int | None = None,
+        retry_after: int | None = 1,
+        *,
+        times: int = 1,
+        **extra: Any,
+    ) -> None:
+        """Make the next `times` calls to `method` fail with `error`.
+
+        status defaults to 429 for "ratelimited" (with a Retry-After header) and 200 otherwise,
+        as Slack answers most errors with HTTP 200 and ok=false. Extra keyword arguments are
+        merged into the error body (e.g. needed="chat:write").
+        """
+        if status is None:
+            status = 429 if error == "ratelimited" else 200
+        for _ in range(times):
+            self._failures[method].append(_Failure(error, status, retry_after, extra))
+
+    def on(self, method: str, response: Handler | dict[str, Any]) -> None:
+        """Answer `method` with a fixed body or `response(call) -> body` (overrides built-ins)."""
+        self._handlers[method] = response
+
+    # ------------------------------------------------------------------ HTTP plumbing
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _read_args(request)
+        token = _bearer(request) or args.pop("token", None)
+        args.pop("token", None)
+        call = Call(method, args, token)
+        self.calls.append(call)
+
+        if failure := self._pop_failure(method):
+            return failure
+        if method not in NO_AUTH_METHODS:
+            if not token:
+                return web.json_response({"ok": False, "error": "not_authed"})
+            if token in self.bad_tokens:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+
+        handler = self._handlers.get(method) or self._builtin.get(method)
+        if handler is None:
+            body: dict[str, Any] = {"ok": False, "error": "unknown_method", "req_method": method}
+        elif isinstance(handler, dict):
+            body = handler
+        else:
+            body = handler(call)
+        return web.json_response(body)
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        args = await _read_args(request)
+        args.setdefault("_path", request.path)
+        self.calls.append(Call("response_url", args, None))
+        if failure := self._pop_failure("response_url"):
+            return failure
+        return web.json_response({"ok": True})
+
+    def _pop_failure(self, method: str) -> web.Response | None:
+        queue = self._failures.get(method)
+        if not queue:
+            return None
+        f = queue.popleft()
+        headers = {}
+        if f.status == 429 and f.retry_after is not None:
+            headers["Retry-After"] = str(f.retry_after)
+        body = {"ok": False, "error": f.error, **f.extra}
+        return web.json_response(body, status=f.status, headers=headers)
+
+    # ------------------------------------------------------------------ ids
+
+    def _next_ts(self) -> str:
+        n = next(self._counter)
+        return f"{self._t0 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._counter):08X}"
+
+    def _hash(self) -> str:
+        return f"{int(time.time())}.{next(self._counter):08x}"
+
+    @staticmethod
+    def _error(error: str, *messages: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error": error}
+        if messages:
+            body["response_metadata"] = {"messages": list(messages)}
+        return body
+
+    # ------------------------------------------------------------------ methods
+
+    def _auth_test(self, call: Call) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://test-team.slack.com/",
+            "team": self.team_name,
+            "user": "crm-sync-bot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "is_enterprise_install": False,
+        }
+
+    def _message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        msg: dict[str, Any] = {
+            "user": self.bot_user_id,
+            "type": "message",
+            "ts": ts,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "text": args.get("text", ""),
+            "team": self.team_id,
+        }
+        for key in ("blocks", "attachments", "metadata", "thread_ts"):
+            if key in args:
+                msg[key] = args[key]
+        return msg
+
+    def _message_problem(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        if not args.get("channel"):
+            return self._error("channel_not_found")
+        if not any(args.get(k) for k in ("text", "blocks", "attachments")):
+            return self._error("no_text")
+        if self.strict_blocks and args.get("blocks"):
+            problems = _message_errors(args["blocks"], args.get("text"))
+            if problems:
+                return self._error("invalid_blocks", *problems)
+        return None
+
+    def _channel_for(self, channel: str) -> str:
+        # Posting to a user id posts to the bot's DM with that user.
+        return "D" + channel if channel[:1] in ("U", "W") else channel
+
+    def _chat_post_message(self, call: Call) -> dict[str, Any]:
+        if problem := self._message_problem(call.args):
+            return problem
+        channel, ts = self._channel_for(str(call.args["channel"])), self._next_ts()
+        msg = self._message(call.args, ts)
+        self.messages[(channel, ts)] = msg
+        return {"ok": True, "channel": channel, "ts": ts, "message": msg}
+
+    def _chat_update(self, call: Call) -> dict[str, Any]:
+        if not call.args.get("ts"):
+            return self._error("message_not_found")
+        if problem := self._message_problem(call.args):
+            return problem
+        channel, ts = self._channel_for(str(call.args["channel"])), str(call.args["ts"])
+        msg = self._message(call.args, ts)
+        self.messages[(channel, ts)] = msg
+        return {"ok": True, "channel": channel, "ts": ts, "text": msg["text"], "message": msg}
+
+    def _chat_post_ephemeral(self, call: Call) -> dict[str, Any]:
+        if not call.args.get("user"):
+            return self._error("user_not_found")
+        if problem := self._message_problem(call.args):
+            return problem
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _chat_delete(self, call: Call) -> dict[str, Any]:
+        channel, ts = str(call.args.get("channel", "")), str(call.args.get("ts", ""))
+        if self.messages.pop((self._channel_for(channel), ts), None) is None:
+            return self._error("message_not_found")
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _conversations_open(self, call: Call) -> dict[str, Any]:
+        if channel := call.args.get("channel"):
+            return {"ok": True, "channel": {"id": channel}}
+        users = str(call.args.get("users") or "")
+        if not users:
+            return self._error("users_list_not_supplied")
+        first = users.split(",")[0].strip()
+        return {"ok": True, "channel": {"id": "D" + first}}
+
+    def _view_problem(self, view: Any) -> dict[str, Any] | None:
+        if not isinstance(view, dict):
+            return self._error("invalid_arguments", "missing required field: view")
+        if self.strict_blocks and (problems := _view_errors(view)):
+            return self._error("invalid_arguments", *problems)
+        return None
+
+    def _store_view(self, view: dict[str, Any], view_id: str, **extra: Any) -> dict[str, Any]:
+        stored: dict[str, Any] = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": view.get("type", "modal"),
+            "title": None,
+            "submit": None,
+            "close": None,
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "state": {"values": {}},
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "app_id": self.app_id,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+            **view,
+            **extra,
+            "hash": self._hash(),
+        }
+        self.views[view_id] = stored
+        return stored
+
+    def _views_open(self, call: Call) -> dict[str, Any]:
+        if not call.args.get("trigger_id"):
+            return self._error("invalid_arguments", "missing required field: trigger_id")
+        view = call.args.get("view")
+        if problem := self._view_problem(view):
+            return problem
+        assert isinstance(view, dict)
+        return {"ok": True, "view": self._store_view(view, self._next_id("V"))}
+
+    def _find_view(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        if view_id := args.get("view_id"):
+            return self.views.get(str(view_id))
+        if external_id := args.get("external_id"):
+            for v in self.views.values():
+                if v.get("external_id") == external_id:
+                    return v
+        return None
+
+    def _views_update(self, call: Call) -> dict[str, Any]:
+        view = call.args.get("view")
+        if problem := self._view_problem(view):
+            return problem
+        assert isinstance(view, dict)
+        if not call.args.get("view_id") and not call.args.get("external_id"):
+            return self._error("invalid_arguments", "missing required field: view_id")
+        current = self._find_view(call.args)
+        if current is not None and call.args.get("hash") not in (None, current["hash"]):
+            return self._error("hash_conflict")
+        view_id = current["id"] if current else str(call.args.get("view_id") or self._next_id("V"))
+        root = {"root_view_id": current["root_view_id"]} if current else {}
+        return {"ok": True, "view": self._store_view(view, view_id, **root)}
+
+    def _views_publish(self, call: Call) -> dict[str, Any]:
+        user_id = call.args.get("user_id")
+        if not user_id:
+            return self._error("invalid_arguments", "invalid `user_id`")
+        view = call.args.get("view")
+        if problem := self._view_problem(view):
+            return problem
+        assert isinstance(view, dict)
+        current = self.home_views.get(str(user_id))
+        if current is not None and call.args.get("hash") not in (None, current["hash"]):
+            return self._error("hash_conflict")
+        view_id = current["id"] if current else self._next_id("V")
+        stored = self._store_view(view, view_id)
+        self.home_views[str(user_id)] = stored
+        return {"ok": True, "view": stored}
+
+    def user(self, user_id: str) -> dict[str, Any]:
+        """The users.info `user` object for `user_id` (defaults merged with `self.users`)."""
+        overrides = self.users.get(user_id, {})
+        name = overrides.get("name", f"user-{user_id.lower()}")
+        profile = {
+            "real_name": name.title(),
+            "display_name": name,
+            "real_name_normalized": name.title(),
+            "display_name_normalized": name,
+            "email": f"{name}@example.com",
+            "team": self.team_id,
+            **overrides.get("profile", {}),
+        }
+        return {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "deleted": False,
+            "real_name": profile["real_name"],
+            "tz": "Europe/Berlin",
+            "tz_label": "Central European Time",
+            "tz_offset": 3600,
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": False,
+            "is_app_user": False,
+            "updated": self._t0,
+            **overrides,
+            "profile": profile,
+        }
+
+    def _users_info(self, call: Call) -> dict[str, Any]:
+        user_id = str(call.args.get("user") or "")
+        if not user_id or (user_id not in self.users and user_id[:1] not in ("U", "W")):
+            return self._error("user_not_found")
+        return {"ok": True, "user": self.user(user_id)}
+
+    def _team_info(self, call: Call) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "team": {
+                "id": self.team_id,
+                "name": self.team_name,
+                "domain": "test-team",
+                "email_domain": "example.com",
+                "icon": {"image_default": True},
+            },
+        }
+
+    def _oauth_v2_access(self, call: Call) -> dict[str, Any]:
+        if not call.args.get("code"):
+            return self._error("invalid_code")
+        return {
+            "ok": True,
+            "access_token": "xoxb-fake-installed-token",
+            "token_type": "bot",
+            "scope": "commands,chat:write,chat:write.public,im:write,users:read",
+            "bot_user_id": self.bot_user_id,
+            "app_id": self.app_id,
+            "team": {"id": self.team_id, "name": self.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U0001"},
+        }
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _bearer(request: web.Request) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if not auth.startswith("Bearer "):
+        return None
+    return auth.removeprefix("Bearer ").strip() or None
+
+
+async def _read_args(request: web.Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(request.query)
+    if request.method != "POST" or not request.can_read_body:
+        return args
+    if request.content_type == "application/json":
+        raw = await request.text()
+        body = json.loads(raw) if raw.strip() else {}
+        if isinstance(body, dict):
+            args.update(body)
+        else:
+            args["_body"] = body
+        return args
+    form = await request.post()
+    for key, value in form.items():
+        args[key] = value if isinstance(value, str) else getattr(value, "filename", None)
+    for key in JSON_FORM_FIELDS & args.keys():
+        value = args[key]
+        if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+            with contextlib.suppress(ValueError):
+                args[key] = json.loads(value)
+    return args
+
+
+def _view_errors(view: dict[str, Any]) -> list[str]:
+    from tests.support import blockkit
+
+    return blockkit.view_errors(view)
+
+
+def _message_errors(blocks: Any, text: Any) -> list[str]:
+    from tests.support import blockkit
+
+    return blockkit.message_errors(blocks, text)
