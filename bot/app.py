@@ -107,8 +107,11 @@ def build_bolt(runtime: Runtime) -> AsyncApp:
 
     settings = runtime.settings
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    secret = settings.slack_signing_secret
     app = AsyncApp(
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        signing_secret=secret.get_secret_value() if secret else None,
+        # HTTP requests must be signed; without a secret (Socket Mode) /slack/events is closed.
+        request_verification_enabled=secret is not None,
         client=make_client(token, settings.slack_api_url),
     )
     register_all(app, runtime)
@@ -143,7 +146,8 @@ def create_app(runtime: Runtime, *, clock: bool = True) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(outreach.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    slack_handler = AsyncSlackRequestHandler(runtime.bolt) if runtime.bolt else None
+    http_slack = runtime.bolt is not None and runtime.settings.slack_signing_secret is not None
+    slack_handler = AsyncSlackRequestHandler(runtime.bolt) if http_slack else None
 
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict[str, Any]:
@@ -152,7 +156,7 @@ def create_app(runtime: Runtime, *, clock: bool = True) -> FastAPI:
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request):
         if slack_handler is None:
-            missing = runtime.settings.missing_slack_settings()
+            missing = runtime.settings.missing_slack_settings() or ["SLACK_SIGNING_SECRET"]
             return JSONResponse({"error": slack_setup_hint(missing)}, status_code=503)
         return await slack_handler.handle(request)
 

@@ -42,3 +42,12 @@ def test_missing_slack_settings_are_named() -> None:
         "SLACK_SIGNING_SECRET",
         "SLACK_BOT_TOKEN",
     ]
+    socket_mode = Settings(_env_file=None, slack_app_token="xapp-1", slack_bot_token="xoxb-1")
+    assert socket_mode.missing_slack_settings() == []
+
+
+def test_dev_key_is_kept_for_restarts(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    first = Settings(_env_file=None).fernet_keys
+    assert Settings(_env_file=None).fernet_keys == first
+    assert (tmp_path / ".dev-encryption-key").stat().st_mode & 0o077 == 0
