@@ -1,0 +1,123 @@
+"""Which CRMs exist: one :class:`ConnectorSpec` per kind, and the factory the app builds from.
+
+Adding a CRM is a new ``bot/connectors/<crm>/`` package plus one entry in :data:`CONNECTORS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import httpx
+
+from bot.connectors.ashby.client import AshbyConnector
+from bot.connectors.base import Capability, Connector
+from bot.connectors.errors import ConfigError
+from bot.settings import Settings
+
+__all__ = [
+    "CONNECTORS",
+    "ConnectorFactory",
+    "ConnectorSpec",
+    "CredentialField",
+    "UnknownCrmError",
+    "build_connector",
+    "display_name",
+    "get_spec",
+]
+
+ConnectorFactory = Callable[
+    [Mapping[str, str], Settings, httpx.AsyncBaseTransport | None], Connector
+]
+
+
+class CredentialField(NamedTuple):
+    """One input of the connect modal. ``secret`` fields are masked and never echoed back."""
+
+    name: str
+    label: str
+    secret: bool
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorSpec:
+    kind: str
+    display_name: str
+    credential_fields: tuple[CredentialField, ...]
+    record_types: tuple[str, ...]
+    capabilities: frozenset[Capability]
+    build: ConnectorFactory
+
+
+class UnknownCrmError(KeyError):
+    """No connector is registered for this CRM kind."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+    def __str__(self) -> str:
+        known = ", ".join(sorted(CONNECTORS)) or "none"
+        return f"Unknown CRM kind {self.kind!r} (known: {known})"
+
+
+def _required(credentials: Mapping[str, str], spec_kind: str, name: str, label: str) -> str:
+    value = (credentials.get(name) or "").strip()
+    if not value:
+        raise ConfigError(f"The {label} for {spec_kind} is missing.")
+    return value
+
+
+def _build_ashby(
+    credentials: Mapping[str, str],
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None,
+) -> Connector:
+    api_key = _required(credentials, "Ashby", "api_key", "API key")
+    return AshbyConnector(api_key, base_url=settings.ashby_api_url, transport=transport)
+
+
+ASHBY = ConnectorSpec(
+    kind="ashby",
+    display_name="Ashby",
+    credential_fields=(
+        CredentialField(
+            "api_key",
+            "API key",
+            True,
+            "In Ashby: Admin > Ashby API > API Keys > New. Allow candidates read and write, "
+            "jobs read and hiring process metadata read.",
+        ),
+    ),
+    record_types=AshbyConnector.record_types,
+    capabilities=AshbyConnector.capabilities,
+    build=_build_ashby,
+)
+
+CONNECTORS: dict[str, ConnectorSpec] = {spec.kind: spec for spec in (ASHBY,)}
+
+
+def get_spec(kind: str) -> ConnectorSpec:
+    try:
+        return CONNECTORS[kind]
+    except KeyError:
+        raise UnknownCrmError(kind) from None
+
+
+def display_name(kind: str) -> str:
+    """The CRM's name for messages; an unregistered kind (e.g. a retired CRM still stored on an
+    old connection) is shown as is rather than failing the message."""
+    spec = CONNECTORS.get(kind)
+    return spec.display_name if spec else kind
+
+
+def build_connector(
+    kind: str,
+    credentials: Mapping[str, str],
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Connector:
+    """A connector for ``kind`` with these credentials; raises :class:`UnknownCrmError`."""
+    return get_spec(kind).build(credentials, settings, transport)

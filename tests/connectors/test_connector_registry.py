@@ -1,0 +1,63 @@
+"""The explicit registry of CRM kinds."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.connectors import CONNECTORS, UnknownCrmError, build_connector
+from bot.connectors.ashby.client import AshbyConnector
+from bot.connectors.ashby.emulator import AshbyState, create_app
+from bot.connectors.base import Connector
+from bot.connectors.errors import ConfigError
+from bot.connectors.registry import display_name, get_spec
+from bot.settings import Settings
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(_env_file=None, ashby_api_url="https://ashby.emulator.test/")
+
+
+def test_only_ashby_is_registered_for_now():
+    assert list(CONNECTORS) == ["ashby"]
+    spec = CONNECTORS["ashby"]
+    assert spec.display_name == "Ashby"
+    assert spec.record_types == ("Candidate",)
+    [field] = spec.credential_fields
+    assert (field.name, field.label, field.secret) == ("api_key", "API key", True)
+    assert field.hint
+
+
+async def test_build_connector_uses_the_settings_url_and_transport(settings):
+    state = AshbyState()
+    state.add_api_key("key-1")
+    transport = httpx.ASGITransport(app=create_app(state))
+    connector = build_connector("ashby", {"api_key": " key-1 "}, settings, transport)
+    try:
+        assert isinstance(connector, AshbyConnector)
+        assert isinstance(connector, Connector)
+        assert connector.base_url == "https://ashby.emulator.test"
+        await connector.verify()
+        assert state.calls["apiKey.info"] == 1
+    finally:
+        await connector.aclose()
+
+
+def test_missing_credentials_are_a_config_error(settings):
+    with pytest.raises(ConfigError, match="API key"):
+        build_connector("ashby", {}, settings)
+
+
+def test_unknown_kinds_raise_a_key_error(settings):
+    with pytest.raises(UnknownCrmError) as caught:
+        build_connector("hubspot", {}, settings)
+    assert isinstance(caught.value, KeyError)
+    assert "hubspot" in str(caught.value)
+    with pytest.raises(KeyError):
+        get_spec("nope")
+
+
+def test_display_name_for_messages():
+    assert display_name("ashby") == "Ashby"
+    assert display_name("retired-crm") == "retired-crm"
