@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     crelate_api_url: str = "https://app.crelate.com/api3"
     pcrecruiter_api_url: str = "https://www.pcrecruiter.net/rest/api"
     recruiterflow_api_url: str = "https://api.recruiterflow.com"
+    # Longest wait between retries of one CRM call (backoff and Retry-After alike); longer
+    # waits pause the connection instead of holding the pass. Tests set 0.
+    crm_retry_wait_seconds: float = 30.0
 
     sync_interval_seconds: float = 2.0
 

@@ -18,6 +18,7 @@ from bot.connectors.ashby.emulator import AshbyState
 from bot.connectors.ashby.emulator import create_app as ashby_app
 from bot.settings import Settings
 from bot.storage.db import upgrade_to_head
+from tests.support.crm_hosts import HostRouter
 from tests.support.fake_slack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
@@ -65,13 +66,20 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         outreach_webhook_secret=OUTREACH_SECRET,
         encryption_keys=TEST_KEY,
         ashby_api_url="https://api.ashbyhq.test",
+        crm_retry_wait_seconds=0,
         sync_interval_seconds=0.05,
     )
 
 
 @pytest.fixture
-async def runtime(settings: Settings, ashby: AshbyState) -> AsyncIterator[Runtime]:
-    rt = Runtime(settings, crm_transport=httpx.ASGITransport(app=ashby_app(ashby)))
+def crm_apps(settings: Settings, ashby: AshbyState) -> dict[str, Any]:
+    """Each CRM emulator by the host of its API URL in ``settings``."""
+    return {httpx.URL(settings.ashby_api_url).host: ashby_app(ashby)}
+
+
+@pytest.fixture
+async def runtime(settings: Settings, crm_apps: dict[str, Any]) -> AsyncIterator[Runtime]:
+    rt = Runtime(settings, crm_transport=HostRouter(crm_apps))
     await rt.start(clock=False)
     yield rt
     await rt.stop()

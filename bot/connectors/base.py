@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from bot.connectors.errors import ConnectorError, ValidationError
+
 __all__ = [
     "ActivityKind",
     "ActivityRecord",
@@ -23,6 +25,7 @@ __all__ = [
     "CrmJob",
     "CrmRecord",
     "FieldSpec",
+    "create_each",
 ]
 
 
@@ -55,6 +58,9 @@ class ContactData:
     linkedin_url: str | None = None
     location: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
+    # Values for the CRM's own fields (by the CRM's field name) from the teammate's field
+    # mapping; connectors write them on create, over their built-in defaults.
+    crm_fields: dict[str, Any] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -137,6 +143,13 @@ class Connector(Protocol):
     async def create(self, contact: ContactData, record_type: str) -> CrmRecord:
         """Create one record (no dedupe: callers always find first)."""
 
+    async def create_many(
+        self, contacts: Sequence[ContactData], record_type: str
+    ) -> list[CrmRecord | ConnectorError]:
+        """Create up to ``create_batch_size`` records, one result per contact in order.
+        A record the CRM refused comes back as its error (a ValidationError); failures of
+        the whole call (auth, rate limit, outage) raise instead."""
+
     async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
         """Put the record on the job; already assigned is success, not an error."""
 
@@ -154,3 +167,16 @@ class Connector(Protocol):
 
     async def aclose(self) -> None:
         """Release the HTTP client."""
+
+
+async def create_each(
+    connector: Connector, contacts: Sequence[ContactData], record_type: str
+) -> list[CrmRecord | ConnectorError]:
+    """``create_many`` for CRMs without a batch endpoint: one create per contact."""
+    results: list[CrmRecord | ConnectorError] = []
+    for contact in contacts:
+        try:
+            results.append(await connector.create(contact, record_type))
+        except ValidationError as exc:
+            results.append(exc)
+    return results

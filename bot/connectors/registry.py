@@ -76,7 +76,12 @@ def _build_ashby(
     transport: httpx.AsyncBaseTransport | None,
 ) -> Connector:
     api_key = _required(credentials, "Ashby", "api_key", "API key")
-    return AshbyConnector(api_key, base_url=settings.ashby_api_url, transport=transport)
+    return AshbyConnector(
+        api_key,
+        base_url=settings.ashby_api_url,
+        transport=transport,
+        retry_wait=settings.crm_retry_wait_seconds,
+    )
 
 
 ASHBY = ConnectorSpec(

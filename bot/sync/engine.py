@@ -173,10 +173,67 @@ class SyncEngine:
                     return
                 seen.update(r[0].id for r in rows)
                 links = await repo.links_for(conn.id, (c.id for _, _, c in rows))
-                unlinked = sorted({c.email for _, _, c in rows if c.id not in links})
-                found = await self._call(conn, lambda e=unlinked: self._find(connector, e))
+            unlinked = sorted({c.email for _, _, c in rows if c.id not in links})
+            found = await self._call(conn, lambda e=unlinked: self._find(connector, e))
+            missing = self._to_create(conn, connector, rows, links, found)
+            outcomes = await self._create_missing(conn, connector, missing, result)
             for membership, sequence, contact in rows:
-                await self._sync_one(conn, connector, membership, sequence, contact, found, result)
+                outcome = outcomes.get(contact.id) or found.get(contact.email)
+                await self._sync_one(
+                    conn, connector, membership, sequence, contact, outcome, result
+                )
+
+    @staticmethod
+    def _to_create(
+        conn: Connection,
+        connector: Connector,
+        rows: list[tuple[Membership, Sequence, Contact]],
+        links: dict[int, SyncLink],
+        found: dict[str, CrmRecord],
+    ) -> dict[str, list[Contact]]:
+        """Contacts with neither a link nor a CRM record, by record type. A contact in two
+        due sequences is created once, as the first sequence's record type."""
+        by_type: dict[str, list[Contact]] = {}
+        taken: set[int] = set()
+        for _, sequence, contact in rows:
+            if contact.id in links or contact.email in found or contact.id in taken:
+                continue
+            taken.add(contact.id)
+            record_type = effective_settings(sequence, conn).sync_as or connector.record_types[0]
+            by_type.setdefault(record_type, []).append(contact)
+        return by_type
+
+    async def _create_missing(
+        self,
+        conn: Connection,
+        connector: Connector,
+        missing: dict[str, list[Contact]],
+        result: PassResult,
+    ) -> dict[int, CrmRecord | ConnectorError]:
+        """Create in the CRM's batch size; each batch's links are committed right after it."""
+        outcomes: dict[int, CrmRecord | ConnectorError] = {}
+        size = max(1, connector.create_batch_size)
+        for record_type, contacts in missing.items():
+            for start in range(0, len(contacts), size):
+                chunk = contacts[start : start + size]
+                data = [contact_data(c) for c in chunk]
+                try:
+                    made = await self._call(
+                        conn, lambda d=data, t=record_type: connector.create_many(d, t)
+                    )
+                except TransientError as exc:
+                    outcomes.update({c.id: exc for c in chunk})
+                    continue
+                async with self.db.session() as session:
+                    repo = Repo(session, conn.workspace_id)
+                    for contact, record in zip(chunk, made, strict=True):
+                        outcomes[contact.id] = record
+                        if isinstance(record, CrmRecord):
+                            await repo.add_link(
+                                conn.id, contact.id, record.id, record.record_type, record.url, True
+                            )
+                            result.created += 1
+        return outcomes
 
     async def _sync_one(
         self,
@@ -185,28 +242,26 @@ class SyncEngine:
         membership: Membership,
         sequence: Sequence,
         contact: Contact,
-        found: dict[str, CrmRecord],
+        outcome: CrmRecord | ConnectorError | None,
         result: PassResult,
     ) -> None:
+        """Link (if the record was found), assign the job, and mark the membership."""
         crm = display_name(conn.kind)
         settings = effective_settings(sequence, conn)
-        record_type = settings.sync_as or connector.record_types[0]
         try:
+            if isinstance(outcome, ConnectorError):
+                raise outcome
             async with self.db.session() as session:
                 repo = Repo(session, conn.workspace_id)
                 link = (await repo.links_for(conn.id, [contact.id])).get(contact.id)
-                if link is None:
-                    record = found.get(contact.email)
-                    created = record is None
-                    if created:
-                        record = await self._call(
-                            conn, lambda: connector.create(contact_data(contact), record_type)
-                        )
+                if link is None and outcome is not None:
                     link = await repo.add_link(
-                        conn.id, contact.id, record.id, record.record_type, record.url, created
+                        conn.id, contact.id, outcome.id, outcome.record_type, outcome.url, False
                     )
-                    result.created += created
-                    result.linked += not created
+                    result.linked += 1
+            if link is None:  # created in an earlier batch whose links did not commit
+                await self._mark(conn, membership.id, SyncState.PENDING, None)
+                return
             if settings.job_id:
                 await self._assign_job(conn, connector, link, settings.job_id)
             await self._mark(conn, membership.id, SyncState.SYNCED, None)

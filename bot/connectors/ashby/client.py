@@ -56,6 +56,7 @@ from bot.connectors.base import (
     CrmJob,
     CrmRecord,
     FieldSpec,
+    create_each,
 )
 from bot.connectors.errors import (
     AuthError,
@@ -229,6 +230,11 @@ class AshbyConnector:
         self._check_record_type(record_type)
         body = candidate_body(contact)
         return _record(await self._results("candidate.create", body, idempotent=False))
+
+    async def create_many(
+        self, contacts: Sequence[ContactData], record_type: str
+    ) -> list[CrmRecord | ConnectorError]:
+        return await create_each(self, contacts, record_type)
 
     async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
         if job_id in record.job_ids or await self._has_application(record.id, job_id):

@@ -1,0 +1,19 @@
+"""Every registered CRM's harness; the suite runs once per entry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.connectors.ashby.harness import AshbyHarness
+from tests.connectors.conformance.harness import Harness
+
+HARNESSES: dict[str, Callable[[], Harness]] = {
+    "ashby": AshbyHarness,
+}
+
+
+@pytest.fixture(params=sorted(HARNESSES))
+def harness(request: pytest.FixtureRequest) -> Harness:
+    return HARNESSES[request.param]()
