@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format sandbox bench clean
+.PHONY: run test lint format sandbox bench clean system-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -17,9 +17,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m bot
 
-test: $(STAMP)
+system-deps:
+	@scripts/install-system-deps
+
+# The suite runs twice: on SQLite (the default) and on a throwaway PostgreSQL server.
+test: $(STAMP) system-deps
 	$(BIN)/ruff check bot tests
 	$(BIN)/pytest
+	TEST_DB=postgres $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests

@@ -4,22 +4,27 @@ template), the fake Slack Web API, the Ashby emulator, and a Runtime wired to al
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from alembic import command as alembic_command
 from cryptography.fernet import Fernet
 
 from bot.app import Runtime, create_app
 from bot.connectors.ashby.emulator import AshbyState
 from bot.connectors.ashby.emulator import create_app as ashby_app
-from bot.settings import Settings
-from bot.storage.db import upgrade_to_head
+from bot.settings import Settings, normalise_database_url
+from bot.storage.db import alembic_config
 from tests.support.crm_hosts import HostRouter
 from tests.support.fake_slack import FakeSlack
+from tests.support.postgres import PostgresUnavailable, create_database, postgres_server
 
 SIGNING_SECRET = "test-signing-secret"
 OUTREACH_SECRET = "test-outreach-secret"
@@ -28,15 +33,52 @@ TEAM, USER = "T0001", "U0001"
 TEST_KEY = Fernet.generate_key().decode()
 
 
+def migrate(url: str) -> None:
+    """Apply migrations from sync code, even when a test's event loop is already running
+    (Alembic's env starts a loop of its own, so it gets a thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(alembic_command.upgrade, alembic_config(url), "head").result()
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
-    asyncio.run(upgrade_to_head(f"sqlite+aiosqlite:///{path}"))
+    migrate(f"sqlite+aiosqlite:///{path}")
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for this run; skipped locally without one, an error in CI."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url: str) -> str:
+    name = f"template_{uuid.uuid4().hex[:8]}"
+    url = create_database(postgres_url, name)
+    migrate(normalise_database_url(url))
+    return name
+
+
 @pytest.fixture
-def database_url(template_db: Path, tmp_path: Path) -> str:
+def postgres_database(postgres_url: str, postgres_template: str) -> str:
+    """A fresh migrated PostgreSQL database for one test."""
+    url = create_database(postgres_url, f"t_{uuid.uuid4().hex[:12]}", postgres_template)
+    return normalise_database_url(url)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, template_db: Path, tmp_path: Path) -> str:
+    """SQLite by default; the whole suite runs on PostgreSQL with TEST_DB=postgres."""
+    if os.environ.get("TEST_DB") == "postgres":
+        return request.getfixturevalue("postgres_database")
     path = tmp_path / "bot.db"
     shutil.copy(template_db, path)
     return f"sqlite+aiosqlite:///{path}"

@@ -188,7 +188,7 @@ class Repo:
         self, event_id: str, type_: str, occurred_at: datetime, payload: dict[str, Any]
     ) -> bool:
         """Store an event once; False when its id was seen before."""
-        result = await self.session.execute(
+        inserted = await self.session.scalar(
             insert_ignore(
                 self.session,
                 m.OutreachEvent,
@@ -200,9 +200,10 @@ class Repo:
                     "received_at": utcnow(),
                     "payload": payload,
                 },
-            )
+            ).returning(m.OutreachEvent.id)
         )
-        return result.rowcount == 1
+        # RETURNING, not rowcount: psycopg's async cursor reports -1 for ON CONFLICT inserts.
+        return inserted is not None
 
     async def add_activity(
         self,

@@ -226,8 +226,9 @@ async def test_bolt_round_trip(slack: FakeSlack, client: AsyncWebClient) -> None
 
     response = await dispatch(sr.slash_command(SECRET, "help", response_url=slack.response_url()))
     assert response.status == 200
-    assert slack.last_call("response_url").args["text"] == "got help"
-    opened = slack.last_call("views.open").args["view"]
+    # Bolt acknowledges first and runs the rest of the listener after: wait for it.
+    assert (await slack.wait_for("response_url")).args["text"] == "got help"
+    opened = (await slack.wait_for("views.open")).args["view"]
 
     response = await dispatch(sr.view_submission(SECRET, sr.fill(opened, {"API key": "k"})))
     assert json.loads(response.body)["response_action"] == "errors"
@@ -239,7 +240,7 @@ async def test_bolt_round_trip(slack: FakeSlack, client: AsyncWebClient) -> None
     retry_button = {"action_id": "retry", "block_id": "b", "value": "jane@acme.com"}
     url = slack.response_url("2")
     await dispatch(sr.block_actions(SECRET, [retry_button], message={}, response_url=url))
-    assert slack.last_call("response_url").args["text"] == "retrying jane@acme.com"
+    assert (await slack.wait_for("response_url", 2)).args["text"] == "retrying jane@acme.com"
 
     await dispatch(sr.event_callback(SECRET, sr.app_home_opened_event("U0007")))
     published = await slack.wait_for("views.publish")  # Bolt runs it after the ack
