@@ -20,15 +20,6 @@ from typing import Any
 
 STALE_SECONDS = 6 * 60
 NESTED = ("sequence", "contact", "message")
-EVENT_TYPES = (
-    "contact.added",
-    "contact.removed",
-    "email.sent",
-    "email.opened",
-    "email.clicked",
-    "email.replied",
-    "email.bounced",
-)
 
 
 class _Omit:
