@@ -27,8 +27,12 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 
-DEFAULT_SCHEMA_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared/vendor-apis/slack-block-kit.schema.json"
+SCHEMA_IN_SHARED = Path("shared/vendor-apis/slack-block-kit.schema.json")
+# The shared folder sits beside the project root; a clone elsewhere (CI, /tmp) finds the
+# workplace copy instead.
+SCHEMA_PLACES = (
+    Path(__file__).resolve().parents[2].parent / SCHEMA_IN_SHARED,
+    Path("/work") / SCHEMA_IN_SHARED,
 )
 
 MAX_BLOCKS = {"modal": 100, "home": 100, "message": 50}
@@ -51,7 +55,9 @@ _STATIC_SELECTS = {"static_select", "multi_static_select"}
 
 
 def schema_path() -> Path:
-    return Path(os.environ.get("BLOCK_KIT_SCHEMA") or DEFAULT_SCHEMA_PATH)
+    if named := os.environ.get("BLOCK_KIT_SCHEMA"):
+        return Path(named)
+    return next((p for p in SCHEMA_PLACES if p.is_file()), SCHEMA_PLACES[0])
 
 
 @cache
