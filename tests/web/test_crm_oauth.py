@@ -24,7 +24,7 @@ from bot.storage import models as m
 from bot.storage.models import ConnectionStatus, utcnow
 from bot.storage.repos import Repo
 from tests.conftest import SIGNING_SECRET, TEAM, USER
-from tests.support.blockkit import assert_valid_message
+from tests.support.blockkit import assert_valid_message, assert_valid_view
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
 from tests.support.salesforce_login import (
@@ -169,6 +169,19 @@ async def test_each_opening_of_the_modal_mints_a_different_state(
     first = await login_button_url(user, fake_slack)
     second = await login_button_url(user, fake_slack)
     assert first != second
+
+
+async def test_picking_salesforce_in_the_picker_shows_the_login_button(
+    user: SlackUser, fake_slack: FakeSlack
+):
+    await user.command("connect")
+    picker = await newest_view(fake_slack, 1)
+    await user.pick(picker, "CRM", "salesforce")
+    assert_valid_view((await fake_slack.wait_for("views.update")).args["view"])
+    updated = fake_slack.views[picker["id"]]
+
+    assert updated["title"]["text"] == "Connect Salesforce"
+    assert button_url(updated).startswith(f"{PUBLIC_URL}/oauth/salesforce/start?state=")
 
 
 async def test_without_client_credentials_the_modal_names_the_missing_variables(
