@@ -131,8 +131,9 @@ class Repo:
             update(m.OAuthState)
             .where(self._live_state(state_hash, now), m.OAuthState.browser_hash.is_(None))
             .values(browser_hash=browser_hash)
+            .returning(m.OAuthState.state_hash)
         )
-        return result.rowcount == 1
+        return result.first() is not None
 
     async def consume_oauth_state(self, state_hash: str, browser_hash: str, now: datetime) -> bool:
         """Mark a live state of this browser used; exactly one caller ever gets True."""
@@ -140,8 +141,9 @@ class Repo:
             update(m.OAuthState)
             .where(self._live_state(state_hash, now), m.OAuthState.browser_hash == browser_hash)
             .values(used_at=now)
+            .returning(m.OAuthState.state_hash)
         )
-        return result.rowcount == 1
+        return result.first() is not None
 
     # sequences, contacts, memberships ---------------------------------------------------
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
 from datetime import timedelta
 
 from alembic import command
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.db import Database, alembic_config
 from bot.storage.models import utcnow
@@ -69,16 +71,18 @@ async def test_an_expired_state_cannot_be_bound_and_is_purged_later(database_url
     await db.dispose()
 
 
-def _tables(database_url: str) -> set[str]:
-    path = database_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as conn:
-        return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+async def _tables(database_url: str) -> set[str]:
+    engine = create_async_engine(database_url)
+    async with engine.connect() as conn:
+        names = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    await engine.dispose()
+    return names
 
 
-def test_the_migration_goes_down_and_up_again(database_url: str):
+async def test_the_migration_goes_down_and_up_again(database_url: str):
     config = alembic_config(database_url)
-    assert "oauth_states" in _tables(database_url)
-    command.downgrade(config, "0001")
-    assert "oauth_states" not in _tables(database_url)
-    command.upgrade(config, "head")
-    assert "oauth_states" in _tables(database_url)
+    assert "oauth_states" in await _tables(database_url)
+    await asyncio.to_thread(command.downgrade, config, "0001")
+    assert "oauth_states" not in await _tables(database_url)
+    await asyncio.to_thread(command.upgrade, config, "head")
+    assert "oauth_states" in await _tables(database_url)
