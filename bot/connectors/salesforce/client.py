@@ -414,23 +414,32 @@ class SalesforceConnector:
         return len(url.raw_path)
 
     def _email_chunks(self, emails: list[str], sobject: str) -> list[list[str]]:
-        """Emails in groups of up to 200 whose query URL stays within ``max_url_length``."""
+        """Emails in groups of up to 200 whose query URL stays within ``max_url_length``.
+        URL encoding works character by character, so a group's URL length is the empty
+        query's plus each literal's encoded length (and a comma between literals)."""
+        base = self._query_url_length(_find_soql(sobject, []))
+        comma = self._encoded_length(",")
         chunks: list[list[str]] = []
         current: list[str] = []
+        length = base
         for email in emails:
-            candidate = [*current, email]
-            too_long = self._query_url_length(_find_soql(sobject, candidate)) > self.max_url_length
-            if current and (too_long or len(candidate) > MAX_FIND_BATCH):
-                chunks.append(current)
-                candidate = [email]
-            if self._query_url_length(_find_soql(sobject, candidate)) > self.max_url_length:
+            cost = self._encoded_length(quote(email))
+            if base + cost > self.max_url_length:
                 raise ValidationError(
                     f"The email address {email[:80]}… is too long to look up in Salesforce."
                 )
-            current = candidate
+            extra = cost + (comma if current else 0)
+            if current and (length + extra > self.max_url_length or len(current) >= MAX_FIND_BATCH):
+                chunks.append(current)
+                current, length, extra = [], base, cost
+            current.append(email)
+            length += extra
         if current:
             chunks.append(current)
         return chunks
+
+    def _encoded_length(self, text: str) -> int:
+        return len(httpx.URL("https://x/", params={"q": text}).raw_path) - len(b"/?q=")
 
     async def _query_all(self, soql: str) -> list[dict[str, Any]]:
         response = await self._request("GET", "query", op="query", params={"q": soql})
@@ -526,7 +535,7 @@ class SalesforceConnector:
 
 
 def _find_soql(sobject: str, emails: Sequence[str]) -> str:
-    values = ",".join(quote(e) for e in emails)
+    values = ",".join(quote(e) for e in emails) if emails else "''"
     converted = "IsConverted = false AND " if sobject == LEAD else ""
     return (
         f"SELECT {FIND_FIELDS} FROM {sobject} WHERE {converted}Email IN ({values}) "
