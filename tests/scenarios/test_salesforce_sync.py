@@ -24,6 +24,8 @@ from tests.conftest import (
     USER,
 )
 from tests.scenarios.conftest import membership_of, send_events
+from tests.support.blockkit import assert_valid_message
+from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import OMIT, make_event
 
 SEQUENCE = {"id": "seq-sf", "name": "Enterprise AEs Q4"}
@@ -203,7 +205,7 @@ async def test_revoked_access_pauses_and_asks_to_reconnect(
 
 
 async def test_used_up_api_allowance_pauses_the_connection_without_failing_contacts(
-    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient
+    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, fake_slack: FakeSlack
 ) -> None:
     conn_id = await connect_salesforce(runtime, salesforce)
     salesforce.set_api_usage(15_000, limit=15_000)
@@ -217,3 +219,17 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
     jane = await membership_of(runtime, "jane@acme.example", "seq-sf")
     assert jane.sync_state == SyncState.PENDING
     assert [c.status for c in salesforce.call_log] == [403]
+
+    # The teammate is told once, in a DM, that syncing waits for the allowance.
+    await runtime.runner.submit_alerts()
+    await runtime.runner.drain()
+    [dm] = [c.args for c in fake_slack.calls_to("chat.postMessage")]
+    assert dm["channel"] == "DU0001"
+    assert "paused" in dm["text"] and "nothing is lost" in dm["text"]
+    assert "daily API allowance" in str(dm["blocks"])
+    assert_valid_message(dm["blocks"], dm["text"])
+    await runtime.runner.run_pass_now(TEAM, conn_id)  # still paused: no call, no second DM
+    await runtime.runner.submit_alerts()
+    await runtime.runner.drain()
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert len(salesforce.call_log) == 1
