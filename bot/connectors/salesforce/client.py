@@ -75,6 +75,7 @@ VENDOR = "Salesforce"
 API_VERSION = "60.0"
 LEAD, CONTACT = "Lead", "Contact"
 MAX_FIND_BATCH = 200
+EMAIL_LENGTH = 80
 MAX_URL_LENGTH = 15_000  # 16,384 bytes for URI + headers, minus room for the headers
 COMPANY_FALLBACK = "[not provided]"
 MESSAGE_CHARS = 300
@@ -198,7 +199,8 @@ class SalesforceConnector:
         self._session_key = hashlib.sha256(
             f"{self.login_url}\n{client_id}\n{refresh_token}".encode()
         ).hexdigest()
-        self._access_token = access_token or _SESSIONS.get(self._session_key)
+        # The newest session this process refreshed beats the one stored at connect time.
+        self._access_token = _SESSIONS.get(self._session_key) or access_token
         self._data_path = f"services/data/v{api_version}/"
         self._http = HttpClient(
             vendor=VENDOR,
@@ -243,6 +245,9 @@ class SalesforceConnector:
         self, emails: Sequence[str], record_types: Sequence[str] | None = None
     ) -> dict[str, CrmRecord]:
         wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+        # Salesforce's Email fields hold at most 80 characters: a longer address cannot be
+        # there, and creating it is refused per record (STRING_TOO_LONG) with its reason.
+        wanted = [e for e in wanted if len(e) <= EMAIL_LENGTH]
         types = [t for t in (LEAD, CONTACT) if record_types is None or t in record_types]
         found: dict[str, list[CrmRecord]] = {}
         for sobject in types:
@@ -425,8 +430,8 @@ class SalesforceConnector:
         for email in emails:
             cost = self._encoded_length(quote(email))
             if base + cost > self.max_url_length:
-                raise ValidationError(
-                    f"The email address {email[:80]}… is too long to look up in Salesforce."
+                raise ConfigError(
+                    f"The Salesforce URL limit ({self.max_url_length}) is too small for a query."
                 )
             extra = cost + (comma if current else 0)
             if current and (length + extra > self.max_url_length or len(current) >= MAX_FIND_BATCH):

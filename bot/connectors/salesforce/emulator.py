@@ -77,6 +77,7 @@ DUPLICATE_MESSAGE = "Use one of these records?"
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 VERSION_RE = re.compile(r"v\d+\.\d")
 PERSON_OBJECTS = ("Lead", "Contact")
+URL_VERSION = "v60.0"  # in record URLs that are not tied to one request's version
 
 
 def _sf_datetime(moment: datetime) -> str:
@@ -476,10 +477,8 @@ class SalesforceState:
                 "DUPLICATES_DETECTED",
                 DUPLICATE_MESSAGE,
                 [],
-                _duplicate_result(meta.name, matches, self._version, self.duplicate_action),
+                _duplicate_result(meta.name, matches, URL_VERSION, self.duplicate_action),
             )
-
-    _version = "v60.0"
 
 
 def _duplicate_result(

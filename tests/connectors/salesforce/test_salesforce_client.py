@@ -297,3 +297,23 @@ async def test_backslashes_and_double_quotes_survive_escaping(
     found = await connector.find_by_emails([odd])
     assert found[odd].id == contact
     assert all(c.status == 200 for c in org.call_log)
+
+
+async def test_addresses_too_long_for_salesforce_are_not_looked_up_and_refused_on_create(
+    org: SalesforceState, connector: SalesforceConnector
+) -> None:
+    long_email = "a" * 90 + "@acme.com"
+    assert await connector.find_by_emails([long_email]) == {}
+    assert org.calls["query"] == 0
+    [refused] = await connector.create_many([ContactData(long_email, "A", "B")], "Lead")
+    assert isinstance(refused, ValidationError) and "STRING_TOO_LONG" in refused.reason
+
+
+async def test_a_stale_stored_session_is_replaced_by_the_refreshed_one(
+    org: SalesforceState, make_connector: Callable[..., SalesforceConnector]
+) -> None:
+    stored = org.oauth.issue_access_token("3MVG9-unit-client", "sync@acme.test")
+    org.oauth.expire_access_tokens()
+    await make_connector(access_token=stored).find_by_emails(["a@acme.com"])
+    await make_connector(access_token=stored).find_by_emails(["a@acme.com"])
+    assert org.oauth.calls["token.refresh_token"] == 1
