@@ -19,6 +19,7 @@ from bot.connectors.base import Connector
 from bot.connectors.registry import build_connector
 from bot.notify.alerts import Notifier
 from bot.notify.slack_clients import SingleWorkspaceClients, SlackClients, make_client
+from bot.services.crm_oauth import OAuthFlows
 from bot.services.events import OutreachEvent
 from bot.services.jobs import JobCache
 from bot.settings import Settings
@@ -28,7 +29,7 @@ from bot.storage.models import Connection
 from bot.sync.engine import SyncEngine
 from bot.tasks.clock import Clock
 from bot.tasks.runner import InProcessRunner
-from bot.web import outreach
+from bot.web import crm_oauth, outreach
 
 __all__ = ["Runtime", "create_app"]
 
@@ -56,6 +57,8 @@ class Runtime:
         self.runner = InProcessRunner(self.engine, self.notifier)
         self.clock = Clock(self.db, self.runner, settings.sync_interval_seconds)
         self.job_cache = JobCache()
+        # CRM login flows (Salesforce); the code exchange goes through the CRM transport too.
+        self.oauth = OAuthFlows(self.db, self.box, settings, self.connector, crm_transport)
         self._background: set[asyncio.Task[Any]] = set()
         self.bolt = build_bolt(self) if not settings.missing_slack_settings() else None
 
@@ -145,6 +148,7 @@ def create_app(runtime: Runtime, *, clock: bool = True) -> FastAPI:
     app = FastAPI(title="CRM Sync Bot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.runtime = runtime
     app.include_router(outreach.router)
+    app.include_router(crm_oauth.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     http_slack = runtime.bolt is not None and runtime.settings.slack_signing_secret is not None
     slack_handler = AsyncSlackRequestHandler(runtime.bolt) if http_slack else None

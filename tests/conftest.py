@@ -20,6 +20,8 @@ from cryptography.fernet import Fernet
 from bot.app import Runtime, create_app
 from bot.connectors.ashby.emulator import AshbyState
 from bot.connectors.ashby.emulator import create_app as ashby_app
+from bot.connectors.salesforce.emulator import SalesforceState
+from bot.connectors.salesforce.emulator import create_app as salesforce_app
 from bot.settings import Settings, normalise_database_url
 from bot.storage.db import alembic_config
 from tests.support.crm_hosts import HostRouter
@@ -30,6 +32,11 @@ SIGNING_SECRET = "test-signing-secret"
 OUTREACH_SECRET = "test-outreach-secret"
 ASHBY_KEY = "ashby-test-key-0123456789"
 TEAM, USER = "T0001", "U0001"
+SALESFORCE_LOGIN_URL = "https://login.salesforce.test"
+SALESFORCE_INSTANCE_URL = "https://acme.my.salesforce.test"
+SALESFORCE_CLIENT_ID = "3MVG9-suite-client"
+SALESFORCE_CLIENT_SECRET = "suite-client-secret-3e7d"
+SALESFORCE_USER = "sync@acme.test"
 TEST_KEY = Fernet.generate_key().decode()
 
 
@@ -98,6 +105,19 @@ def ashby() -> AshbyState:
 
 
 @pytest.fixture
+def salesforce() -> SalesforceState:
+    """An emulated Salesforce org with the app's connected app and one user."""
+    state = SalesforceState(login_url=SALESFORCE_LOGIN_URL)
+    state.oauth.add_client(
+        SALESFORCE_CLIENT_ID,
+        SALESFORCE_CLIENT_SECRET,
+        ["http://bot.test/oauth/salesforce/callback"],
+    )
+    state.oauth.add_user(SALESFORCE_USER, "suite-password", SALESFORCE_INSTANCE_URL)
+    return state
+
+
+@pytest.fixture
 def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
     return Settings(
         _env_file=None,
@@ -108,15 +128,24 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         outreach_webhook_secret=OUTREACH_SECRET,
         encryption_keys=TEST_KEY,
         ashby_api_url="https://api.ashbyhq.test",
+        salesforce_client_id=SALESFORCE_CLIENT_ID,
+        salesforce_client_secret=SALESFORCE_CLIENT_SECRET,
+        salesforce_login_url=SALESFORCE_LOGIN_URL,
         crm_retry_wait_seconds=0,
         sync_interval_seconds=0.05,
     )
 
 
 @pytest.fixture
-def crm_apps(settings: Settings, ashby: AshbyState) -> dict[str, Any]:
-    """Each CRM emulator by the host of its API URL in ``settings``."""
-    return {httpx.URL(settings.ashby_api_url).host: ashby_app(ashby)}
+def crm_apps(settings: Settings, ashby: AshbyState, salesforce: SalesforceState) -> dict[str, Any]:
+    """Each CRM emulator by the host of its API URL in ``settings`` (Salesforce: one app for
+    the login host and the org's instance host)."""
+    sf_app = salesforce_app(salesforce)
+    return {
+        httpx.URL(settings.ashby_api_url).host: ashby_app(ashby),
+        httpx.URL(settings.salesforce_login_url).host: sf_app,
+        httpx.URL(SALESFORCE_INSTANCE_URL).host: sf_app,
+    }
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import httpx
 
 from bot.connectors.ashby.client import AshbyConnector
 from bot.connectors.base import Capability, Connector
 from bot.connectors.errors import ConfigError
+from bot.connectors.salesforce.client import SalesforceConnector
 from bot.settings import Settings
 
 __all__ = [
@@ -49,6 +50,9 @@ class ConnectorSpec:
     record_types: tuple[str, ...]
     capabilities: frozenset[Capability]
     build: ConnectorFactory
+    # "oauth": the teammate connects by logging in to the CRM in the browser (no modal
+    # inputs; credential_fields is empty) instead of typing an API key.
+    auth: Literal["api_key", "oauth"] = "api_key"
 
 
 class UnknownCrmError(KeyError):
@@ -101,7 +105,44 @@ ASHBY = ConnectorSpec(
     build=_build_ashby,
 )
 
-CONNECTORS: dict[str, ConnectorSpec] = {spec.kind: spec for spec in (ASHBY,)}
+
+def _build_salesforce(
+    credentials: Mapping[str, str],
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None,
+) -> Connector:
+    refresh_token = _required(credentials, "Salesforce", "refresh_token", "refresh token")
+    instance_url = _required(credentials, "Salesforce", "instance_url", "instance URL")
+    secret = settings.salesforce_client_secret
+    if not settings.salesforce_client_id or secret is None:
+        raise ConfigError(
+            "Salesforce is not set up on this app: SALESFORCE_CLIENT_ID and "
+            "SALESFORCE_CLIENT_SECRET are needed."
+        )
+    return SalesforceConnector(
+        refresh_token=refresh_token,
+        instance_url=instance_url,
+        access_token=credentials.get("access_token") or None,
+        identity_url=credentials.get("identity_url") or None,
+        client_id=settings.salesforce_client_id,
+        client_secret=secret.get_secret_value(),
+        login_url=settings.salesforce_login_url,
+        transport=transport,
+        retry_wait=settings.crm_retry_wait_seconds,
+    )
+
+
+SALESFORCE = ConnectorSpec(
+    kind="salesforce",
+    display_name="Salesforce",
+    credential_fields=(),
+    record_types=SalesforceConnector.record_types,
+    capabilities=SalesforceConnector.capabilities,
+    build=_build_salesforce,
+    auth="oauth",
+)
+
+CONNECTORS: dict[str, ConnectorSpec] = {spec.kind: spec for spec in (ASHBY, SALESFORCE)}
 
 
 def get_spec(kind: str) -> ConnectorSpec:

@@ -10,9 +10,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.connectors.registry import CONNECTORS
 from bot.services.connections import ConnectRejected, connect
+from bot.services.crm_oauth import STATE_LIFETIME, OAuthNotConfigured
 from bot.services.settings import NotConnected, load_connection
+from bot.storage.models import Connection, ConnectionStatus
 from bot.views.alerts import ACTION_RECONNECT
 from bot.views.connect import (
+    ACTION_OAUTH_LOGIN,
     ACTION_PICK_CRM,
     CALLBACK_CONNECT,
     CALLBACK_PICK,
@@ -20,6 +23,8 @@ from bot.views.connect import (
     connected_modal,
     credentials_modal,
     field_block_id,
+    oauth_login_modal,
+    oauth_unconfigured_modal,
     picker_modal,
 )
 
@@ -45,14 +50,36 @@ def _lookup_kind(text: str) -> str | None:
 async def _credentials_view(
     runtime: Runtime, workspace_id: str, user_id: str, kind: str, channel_id: str | None
 ) -> dict[str, Any]:
+    """The connect modal of ``kind``: its credential form, or a login button for CRMs that
+    connect by OAuth (each opening mints a fresh single-use state)."""
     spec = CONNECTORS[kind]
     try:
         conn = await load_connection(runtime.db, workspace_id, user_id)
-        connected_as = conn.identity if conn.kind == kind else None
+        current = conn if conn.kind == kind else None
     except NotConnected:
-        connected_as = None
+        current = None
+    connected_as = current.identity if current else None
+    if spec.auth == "oauth":
+        return await _login_view(runtime, workspace_id, user_id, kind, current)
     return credentials_modal(
         kind, spec.display_name, list(spec.credential_fields), connected_as, channel_id
+    )
+
+
+async def _login_view(
+    runtime: Runtime, workspace_id: str, user_id: str, kind: str, current: Connection | None
+) -> dict[str, Any]:
+    crm = CONNECTORS[kind].display_name
+    try:
+        start_url = await runtime.oauth.begin(workspace_id, user_id, kind)
+    except OAuthNotConfigured as exc:
+        return oauth_unconfigured_modal(crm, exc.missing, runtime.oauth.redirect_uri)
+    return oauth_login_modal(
+        crm,
+        start_url,
+        current.identity if current else None,
+        needs_reauth=current is not None and current.status == ConnectionStatus.NEEDS_REAUTH,
+        minutes=int(STATE_LIFETIME.total_seconds() // 60),
     )
 
 
@@ -89,6 +116,10 @@ def _submitted_credentials(
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
+    @app.action(ACTION_OAUTH_LOGIN)
+    async def login_clicked(ack: AsyncAck) -> None:
+        await ack()  # a link button: the browser opens the start URL, we only acknowledge
+
     @app.action(ACTION_PICK_CRM)
     async def picked(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext

@@ -15,7 +15,7 @@ from bot.notify.slack_clients import SlackClients
 from bot.storage.db import Database
 from bot.storage.models import Alert, utcnow
 from bot.storage.repos import Repo, workspaces_with_unposted_alerts
-from bot.views.alerts import ExistsAlert, exists_alert, reauth_dm
+from bot.views.alerts import ExistsAlert, exists_alert, paused_dm, reauth_dm
 
 __all__ = ["Notifier", "exists_alert_for"]
 
@@ -73,6 +73,11 @@ class Notifier:
             if conn is None:
                 return None
             return reauth_dm(display_name(conn.kind), conn.kind, conn.status_reason)
+        if alert.kind == "paused":
+            conn = await repo.connection_for(alert.user_id)
+            if conn is None or conn.paused_until is None:
+                return None
+            return paused_dm(display_name(conn.kind), conn.status_reason)
         if alert.membership_id is None:
             return None
         exists = await exists_alert_for(repo, alert.membership_id)

@@ -38,12 +38,20 @@ async def connect(
     user_id: str,
     kind: str,
     credentials: dict[str, str],
+    verify_within: float = VERIFY_TIMEOUT_SECONDS,
 ) -> str:
-    """Verify and save; returns the CRM identity the connection acts as."""
+    """Verify and save; returns the CRM identity the connection acts as.
+
+    Saving an existing connection of the same CRM (a reconnect) keeps its settings and
+    resumes its syncing: status back to active, any pause lifted.
+    """
     crm = display_name(kind)
-    connector = build(kind, credentials)
     try:
-        identity = await asyncio.wait_for(connector.verify(), VERIFY_TIMEOUT_SECONDS)
+        connector = build(kind, credentials)
+    except ConnectorError as exc:  # e.g. the app itself lacks a setting this CRM needs
+        raise ConnectRejected(exc.reason) from exc
+    try:
+        identity = await asyncio.wait_for(connector.verify(), verify_within)
     except AuthError as exc:
         raise ConnectRejected(exc.reason) from exc
     except (TimeoutError, TransientError) as exc:

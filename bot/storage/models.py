@@ -289,3 +289,24 @@ class Alert(Base):
     posted_channel: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OAuthState(Base):
+    """One started "log in to the CRM" flow: single use, short-lived, bound to one browser.
+
+    The ``state`` sent to the CRM is never stored, only its SHA-256 (``state_hash``), so a
+    leaked table cannot complete anyone's flow. ``browser_hash`` is the SHA-256 of the nonce
+    in the cookie set when the flow started; ``code_verifier`` (PKCE) is encrypted.
+    """
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    code_verifier: Mapped[str] = mapped_column(Text)  # encrypted, "v1:<key id>:<token>"
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()

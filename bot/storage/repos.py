@@ -1,7 +1,9 @@
 """Tenant-scoped data access. A :class:`Repo` is bound to one workspace; every query it
 runs filters on that workspace, so a caller cannot reach another team's rows by mistake.
 
-Only :func:`due_connections` crosses workspaces: the scheduler needs to know whom to run.
+Only :func:`due_connections` crosses workspaces: the scheduler needs to know whom to run;
+and :func:`oauth_state` / :func:`purge_oauth_states`: a CRM login callback arrives with nothing
+but its unguessable state, which is how it finds its workspace.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 
-__all__ = ["Repo", "due_connections", "insert_ignore", "workspaces_with_unposted_alerts"]
+__all__ = [
+    "Repo",
+    "due_connections",
+    "insert_ignore",
+    "oauth_state",
+    "purge_oauth_states",
+    "workspaces_with_unposted_alerts",
+]
 
 
 def insert_ignore(session: AsyncSession, model: type[m.Base], values: dict[str, Any]):
@@ -82,6 +91,59 @@ class Repo:
         conn.paused_until = None
         await self.session.flush()
         return conn
+
+    # sign-in (OAuth) states ---------------------------------------------------------------
+
+    async def add_oauth_state(
+        self,
+        state_hash: str,
+        *,
+        user_id: str,
+        kind: str,
+        code_verifier: str,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self.session.add(
+            m.OAuthState(
+                state_hash=state_hash,
+                workspace_id=self.ws,
+                user_id=user_id,
+                kind=kind,
+                code_verifier=code_verifier,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        await self.session.flush()
+
+    def _live_state(self, state_hash: str, now: datetime):
+        return and_(
+            m.OAuthState.workspace_id == self.ws,
+            m.OAuthState.state_hash == state_hash,
+            m.OAuthState.used_at.is_(None),
+            m.OAuthState.expires_at > now,
+        )
+
+    async def bind_oauth_state(self, state_hash: str, browser_hash: str, now: datetime) -> bool:
+        """Tie a live, not yet claimed state to one browser; False when it cannot be."""
+        result = await self.session.execute(
+            update(m.OAuthState)
+            .where(self._live_state(state_hash, now), m.OAuthState.browser_hash.is_(None))
+            .values(browser_hash=browser_hash)
+            .returning(m.OAuthState.state_hash)
+        )
+        return result.first() is not None
+
+    async def consume_oauth_state(self, state_hash: str, browser_hash: str, now: datetime) -> bool:
+        """Mark a live state of this browser used; exactly one caller ever gets True."""
+        result = await self.session.execute(
+            update(m.OAuthState)
+            .where(self._live_state(state_hash, now), m.OAuthState.browser_hash == browser_hash)
+            .values(used_at=now)
+            .returning(m.OAuthState.state_hash)
+        )
+        return result.first() is not None
 
     # sequences, contacts, memberships ---------------------------------------------------
 
@@ -491,3 +553,12 @@ async def workspaces_with_unposted_alerts(session: AsyncSession) -> list[str]:
         .distinct()
     )
     return list(rows)
+
+
+async def oauth_state(session: AsyncSession, state_hash: str) -> m.OAuthState | None:
+    """The login flow a callback belongs to, by the hash of its unguessable state."""
+    return await session.get(m.OAuthState, state_hash)
+
+
+async def purge_oauth_states(session: AsyncSession, expired_before: datetime) -> None:
+    await session.execute(delete(m.OAuthState).where(m.OAuthState.expires_at < expired_before))

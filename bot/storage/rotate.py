@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.settings import Settings
 from bot.storage.crypto import SecretBox
 from bot.storage.db import Database, upgrade_to_head
-from bot.storage.models import Connection
+from bot.storage.models import Connection, OAuthState
 
 
 async def rotate_all(settings: Settings) -> int:
@@ -21,6 +21,10 @@ async def rotate_all(settings: Settings) -> int:
             for conn in await session.scalars(select(Connection)):
                 if box.needs_rotation(conn.credentials):
                     conn.credentials = box.rotate(conn.credentials)
+                    rotated += 1
+            for flow in await session.scalars(select(OAuthState)):
+                if box.needs_rotation(flow.code_verifier):
+                    flow.code_verifier = box.rotate(flow.code_verifier)
                     rotated += 1
     finally:
         await db.dispose()

@@ -35,6 +35,7 @@ from bot.storage.db import Database
 from bot.storage.models import (
     Activity,
     ActivityPush,
+    Alert,
     Connection,
     ConnectionStatus,
     Contact,
@@ -59,6 +60,10 @@ MAX_TRANSIENT_ATTEMPTS = 8
 DEFAULT_PAUSE = timedelta(seconds=60)
 ALERT_EXISTS = "exists_in_crm"
 ALERT_REAUTH = "reauth"
+ALERT_PAUSED = "paused"
+# A rate limit that pauses the connection longer than this is told to the teammate (e.g.
+# Salesforce's used-up daily API allowance); short slow-downs are not worth a DM.
+TELL_PAUSE_AFTER = timedelta(minutes=15)
 
 
 class _StopPass(Exception):
@@ -427,6 +432,16 @@ class SyncEngine:
             if row is not None:
                 row.paused_until = utcnow() + pause
                 row.status_reason = f"Paused until {row.paused_until:%H:%M:%S} UTC: {exc.reason}"
+                if isinstance(exc, RateLimitError) and pause >= TELL_PAUSE_AFTER:
+                    session.add(
+                        Alert(
+                            workspace_id=conn.workspace_id,
+                            membership_id=None,
+                            kind=ALERT_PAUSED,
+                            user_id=conn.user_id,
+                            channel_id=None,
+                        )
+                    )
 
     async def _touch(self, conn: Connection) -> None:
         async with self.db.session() as session:

@@ -1,4 +1,5 @@
-"""Alert messages: the "Exists in <CRM>" duplicate warning and the reconnect DM."""
+"""Alert messages: the "Exists in <CRM>" duplicate warning, the reconnect DM and the
+"syncing paused" DM (e.g. the CRM's daily API allowance is used up)."""
 
 from __future__ import annotations
 
@@ -75,4 +76,15 @@ def reauth_dm(crm: str, kind: str, reason: str | None) -> tuple[str, list[dict[s
         actions(
             "reauth-actions", button(f"Reconnect {crm}", ACTION_RECONNECT, kind, style="primary")
         ),
+    ]
+
+
+def paused_dm(crm: str, reason: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """The CRM stopped taking calls for a while (e.g. Salesforce's daily API allowance): the
+    connection waits and resumes by itself; nothing for the teammate to click."""
+    text = f"Syncing to {crm} is paused for now; it resumes by itself and nothing is lost."
+    detail = f"\n>{escape(reason)}" if reason else ""
+    return text, [
+        section(f":hourglass_flowing_sand: *{escape(text)}*{detail}", block_id="paused"),
+        context("Contacts and activity keep queueing and sync once the pause ends."),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bot.views.blocks import context, escape, modal, option, plain, section
+from bot.views.blocks import actions, button, context, escape, modal, option, plain, section
 
 CALLBACK_CONNECT = "connect_submit"
 CALLBACK_PICK = "connect_pick"
@@ -94,3 +94,73 @@ def connected_modal(crm: str, identity: str) -> dict[str, Any]:
         ),
     ]
     return modal("connect_done", f"{crm} connected", blocks, close="Done")
+
+
+# Connecting by logging in to the CRM (OAuth) --------------------------------------------
+
+ACTION_OAUTH_LOGIN = "connect_oauth_login"
+CALLBACK_OAUTH = "connect_oauth"
+
+
+def oauth_login_modal(
+    crm: str, start_url: str, connected_as: str | None, needs_reauth: bool, minutes: int
+) -> dict[str, Any]:
+    """The "Log in to <CRM>" button; the URL is the app's own start page with a fresh state."""
+    if needs_reauth:
+        lead = (
+            f":electric_plug: Your {crm} connection needs a new sign-in. Syncing is paused and "
+            "nothing is lost: it picks up where it stopped once you log in again."
+        )
+    elif connected_as:
+        lead = (
+            f"Connected to {crm} as *{escape(connected_as)}*. Logging in again replaces that "
+            "connection and keeps your settings."
+        )
+    else:
+        lead = f"Log in to {crm} and allow access; this app never sees your {crm} password."
+    blocks = [
+        section(lead, block_id="oauth_intro"),
+        actions(
+            "oauth_login",
+            button(f"Log in to {crm}", ACTION_OAUTH_LOGIN, style="primary", url=start_url),
+        ),
+        context(
+            f"The link opens {crm} in your browser, works once, and expires in {minutes} "
+            "minutes. You will get a message here when it is done."
+        ),
+    ]
+    return modal(CALLBACK_OAUTH, f"Connect {crm}", blocks, close="Close")
+
+
+def oauth_unconfigured_modal(crm: str, missing: Sequence[str], callback_url: str) -> dict[str, Any]:
+    names = " and ".join(f"`{name}`" for name in missing)
+    blocks = [
+        section(
+            f":warning: {crm} login is not set up on this app yet: {names} "
+            f"{'is' if len(missing) == 1 else 'are'} missing.",
+            block_id="oauth_missing",
+        ),
+        context(
+            f"Whoever runs the app: create a {crm} connected app with the callback URL "
+            f"{escape(callback_url)}, then set {names} in the app's environment."
+        ),
+    ]
+    return modal(CALLBACK_OAUTH, f"Connect {crm}", blocks, close="Close")
+
+
+def oauth_connected_message(crm: str, identity: str) -> tuple[str, list[dict[str, Any]]]:
+    text = f"{crm} is connected (signed in as {identity}). Syncing starts now."
+    return text, [
+        section(
+            f":white_check_mark: *{crm} is connected* as *{escape(identity)}*. Syncing starts now.",
+            block_id="oauth_done",
+        ),
+        context("`/crm settings` chooses when contacts sync and where alerts go."),
+    ]
+
+
+def oauth_failed_message(crm: str, reason: str) -> tuple[str, list[dict[str, Any]]]:
+    text = f"{crm} was not connected: {reason}"
+    return text, [
+        section(f":x: *{crm} was not connected.*\n{escape(reason)}", block_id="oauth_failed")
+    ]

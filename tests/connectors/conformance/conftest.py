@@ -8,9 +8,11 @@ import pytest
 
 from tests.connectors.ashby.harness import AshbyHarness
 from tests.connectors.conformance.harness import Harness
+from tests.connectors.salesforce.harness import SalesforceHarness
 
 HARNESSES: dict[str, Callable[[], Harness]] = {
     "ashby": AshbyHarness,
+    "salesforce": SalesforceHarness,
 }
 
 

@@ -1,0 +1,35 @@
+"""Salesforce in the registry: connected by OAuth, built from the stored refresh token."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.connectors import CONNECTORS, build_connector
+from bot.connectors.errors import ConfigError
+from bot.connectors.salesforce.client import SalesforceConnector
+from bot.settings import Settings
+
+
+def test_salesforce_connects_by_oauth_without_typed_credentials() -> None:
+    spec = CONNECTORS["salesforce"]
+    assert (spec.display_name, spec.auth, spec.credential_fields) == ("Salesforce", "oauth", ())
+    assert spec.record_types == ("Lead", "Contact")
+    assert CONNECTORS["ashby"].auth == "api_key"
+
+
+def test_build_uses_the_app_settings_and_stored_tokens() -> None:
+    settings = Settings(
+        _env_file=None,
+        salesforce_client_id="cid",
+        salesforce_client_secret="secret",
+        salesforce_login_url="https://login.salesforce.test/",
+    )
+    credentials = {"refresh_token": "5Aep-r", "instance_url": "https://acme.my.salesforce.test/"}
+    connector = build_connector("salesforce", credentials, settings)
+    assert isinstance(connector, SalesforceConnector)
+    assert connector.instance_url == "https://acme.my.salesforce.test"
+    assert connector.login_url == "https://login.salesforce.test"
+    with pytest.raises(ConfigError, match="refresh token"):
+        build_connector("salesforce", {"instance_url": "https://x.test"}, settings)
+    with pytest.raises(ConfigError, match="SALESFORCE_CLIENT_ID"):
+        build_connector("salesforce", credentials, Settings(_env_file=None))
