@@ -8,9 +8,13 @@ import pytest
 
 from tests.connectors.ashby.harness import AshbyHarness
 from tests.connectors.conformance.harness import Harness
+from tests.connectors.pcrecruiter.harness import PCRecruiterHarness
+from tests.connectors.recruiterflow.harness import RecruiterflowHarness
 
 HARNESSES: dict[str, Callable[[], Harness]] = {
     "ashby": AshbyHarness,
+    "pcrecruiter": PCRecruiterHarness,
+    "recruiterflow": RecruiterflowHarness,
 }
 
 
