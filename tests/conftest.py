@@ -16,6 +16,10 @@ from cryptography.fernet import Fernet
 from bot.app import Runtime, create_app
 from bot.connectors.ashby.emulator import AshbyState
 from bot.connectors.ashby.emulator import create_app as ashby_app
+from bot.connectors.pcrecruiter.emulator import PCRecruiterState
+from bot.connectors.pcrecruiter.emulator import create_app as pcrecruiter_app
+from bot.connectors.recruiterflow.emulator import RecruiterflowState
+from bot.connectors.recruiterflow.emulator import create_app as recruiterflow_app
 from bot.settings import Settings
 from bot.storage.db import upgrade_to_head
 from tests.support.crm_hosts import HostRouter
@@ -24,6 +28,14 @@ from tests.support.fake_slack import FakeSlack
 SIGNING_SECRET = "test-signing-secret"
 OUTREACH_SECRET = "test-outreach-secret"
 ASHBY_KEY = "ashby-test-key-0123456789"
+RF_KEY = "rf-test-key-4f1b2c"
+PCR_LOGIN = {
+    "Database ID": "Test.Profile",
+    "Username": "sync-bot",
+    "Password": "pcr-test-password-7d2",
+    "API key": "pcr-test-api-key-1a9",
+    "App ID": "pcr-test-app-id-3c4",
+}
 TEAM, USER = "T0001", "U0001"
 TEST_KEY = Fernet.generate_key().decode()
 
@@ -56,6 +68,20 @@ def ashby() -> AshbyState:
 
 
 @pytest.fixture
+def recruiterflow() -> RecruiterflowState:
+    state = RecruiterflowState()
+    state.add_api_key(RF_KEY)
+    return state
+
+
+@pytest.fixture
+def pcrecruiter() -> PCRecruiterState:
+    state = PCRecruiterState()
+    state.add_login(*PCR_LOGIN.values())
+    return state
+
+
+@pytest.fixture
 def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
     return Settings(
         _env_file=None,
@@ -66,15 +92,26 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         outreach_webhook_secret=OUTREACH_SECRET,
         encryption_keys=TEST_KEY,
         ashby_api_url="https://api.ashbyhq.test",
+        recruiterflow_api_url="https://api.recruiterflow.test",
+        pcrecruiter_api_url="https://pcr.test/rest/api",
         crm_retry_wait_seconds=0,
         sync_interval_seconds=0.05,
     )
 
 
 @pytest.fixture
-def crm_apps(settings: Settings, ashby: AshbyState) -> dict[str, Any]:
+def crm_apps(
+    settings: Settings,
+    ashby: AshbyState,
+    recruiterflow: RecruiterflowState,
+    pcrecruiter: PCRecruiterState,
+) -> dict[str, Any]:
     """Each CRM emulator by the host of its API URL in ``settings``."""
-    return {httpx.URL(settings.ashby_api_url).host: ashby_app(ashby)}
+    return {
+        httpx.URL(settings.ashby_api_url).host: ashby_app(ashby),
+        httpx.URL(settings.recruiterflow_api_url).host: recruiterflow_app(recruiterflow),
+        httpx.URL(settings.pcrecruiter_api_url).host: pcrecruiter_app(pcrecruiter),
+    }
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.connectors.base import ActivityKind, Capability, ActivityRecord, ContactData, CrmRecord
+from bot.connectors.base import ActivityKind, ActivityRecord, Capability, ContactData, CrmRecord
 from bot.connectors.errors import AuthError, RateLimitError, TransientError, ValidationError
 from bot.connectors.registry import CONNECTORS
 from tests.connectors.conformance.conftest import HARNESSES
