@@ -50,7 +50,7 @@ from bot.connectors.base import (
     FieldSpec,
     create_each,
 )
-from bot.connectors.errors import ConfigError, ConnectorError, SystemError_
+from bot.connectors.errors import AuthError, ConfigError, ConnectorError, SystemError_
 from bot.connectors.http import HttpClient, RetryPolicy, error_for_status, retry_after_seconds
 
 __all__ = [
@@ -431,6 +431,14 @@ def classify_response(response: httpx.Response, op: str) -> ConnectorError | Non
     if response.is_success:
         return None
     message = _message(response)
+    status = response.status_code
+    if _is_login(response) and 400 <= status < 500 and status != 429:
+        said = f" PCRecruiter said: {message}" if message else ""
+        return AuthError(
+            f"PCRecruiter refused the login (HTTP {status}). Check the Database ID, username, "
+            f"password, API key and App ID, then reconnect.{said}",
+            status=status,
+        )
     return error_for_status(
         VENDOR,
         response.status_code,
@@ -439,6 +447,13 @@ def classify_response(response: httpx.Response, op: str) -> ConnectorError | Non
         retry_after=retry_after_seconds(response),
         credential="login (Database ID, username, password, API key or App ID)",
     )
+
+
+def _is_login(response: httpx.Response) -> bool:
+    try:
+        return response.request.url.path.rstrip("/").lower().endswith("/access-token")
+    except RuntimeError:  # a response built without a request
+        return False
 
 
 def _message(response: httpx.Response) -> str | None:
