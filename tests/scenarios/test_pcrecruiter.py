@@ -53,6 +53,12 @@ async def test_connect_asks_for_every_field_refuses_a_bad_login_and_stores_it_en
     assert (conn.kind, conn.status) == ("pcrecruiter", "active")
     for secret in PCR_LOGIN.values():
         assert secret not in conn.credentials
+    before = len(fake_slack.views)
+    await user.command("connect pcrecruiter")
+    again = await opened_view(fake_slack, before + 1)
+    assert "credentials are •••• saved" in str(again)
+    for secret in ("Password", "API key", "App ID"):
+        assert PCR_LOGIN[secret] not in str(again)
     assert runtime.box.decrypt_json(conn.credentials) == {
         "database_id": PCR_LOGIN["Database ID"],
         "username": PCR_LOGIN["Username"],

@@ -535,10 +535,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     state = PCRecruiterState()
     login = seed_demo(state)
-    print(f"PCRecruiter emulator on http://127.0.0.1:{args.port}{BASE_PATH}")
-    print(f"  PCRECRUITER_API_URL=http://127.0.0.1:{args.port}{BASE_PATH}")
+    print(f"PCRecruiter emulator on http://127.0.0.1:{args.port}{BASE_PATH}", flush=True)
+    print(f"  PCRECRUITER_API_URL=http://127.0.0.1:{args.port}{BASE_PATH}", flush=True)
     for name, value in login.items():
-        print(f"  {name}: {value}")
+        print(f"  {name}: {value}", flush=True)
     uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
 
 

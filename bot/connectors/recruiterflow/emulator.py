@@ -520,11 +520,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     key = args.key or f"rf_{secrets.token_hex(12)}"
     state = RecruiterflowState()
     seed_demo(state, key)
-    print(f"Recruiterflow emulator on http://127.0.0.1:{args.port}")
-    print(f"  RECRUITERFLOW_API_URL=http://127.0.0.1:{args.port}")
-    print(f"  API key: {key}")
+    print(f"Recruiterflow emulator on http://127.0.0.1:{args.port}", flush=True)
+    print(f"  RECRUITERFLOW_API_URL=http://127.0.0.1:{args.port}", flush=True)
+    print(f"  API key: {key}", flush=True)
     for job in state.jobs.values():
-        print(f"  job {job.id}  {'open' if job.is_open else 'closed':<6}  {job.name}")
+        print(f"  job {job.id}  {'open' if job.is_open else 'closed':<6}  {job.name}", flush=True)
     uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
 
 
