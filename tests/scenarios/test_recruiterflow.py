@@ -10,7 +10,7 @@ from bot.app import Runtime
 from bot.connectors.recruiterflow.emulator import RecruiterflowState
 from bot.storage import models as m
 from tests.conftest import RF_KEY, eventually
-from tests.scenarios.conftest import opened_view, send_events
+from tests.scenarios.conftest import membership_of, opened_view, send_events
 from tests.scenarios.test_ashby_sync import added, make_event, synced
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
@@ -143,3 +143,21 @@ async def test_contacts_sync_as_client_contacts_when_chosen(
     assert await synced(runtime, "cto@acme.com")
     [person] = recruiterflow.people_with_email("cto@acme.com")
     assert person.kind == "contact"
+
+
+async def test_an_existing_contact_is_flagged_before_anything_syncs(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    recruiterflow: RecruiterflowState,
+    http: httpx.AsyncClient,
+) -> None:
+    existing = recruiterflow.add_contact("Bob", "Existing", "bob@acme.com")
+    await connect(user, fake_slack, RF_KEY)
+    await user.submit(await settings_view(user, fake_slack), {"Options": ["dedup", "activity"]})
+    runtime.clock.start()
+    await send_events(http, [added("Bob@Acme.com", "Bob")])
+    await eventually(lambda: fake_slack.calls_to("chat.postMessage"))
+    bob = await membership_of(runtime, "bob@acme.com")
+    assert (bob.flag, bob.flag_record_id) == ("Exists in Recruiterflow", str(existing.id))
+    assert recruiterflow.calls["candidate/add"] == recruiterflow.calls["contact/add"] == 0

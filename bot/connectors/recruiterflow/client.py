@@ -461,11 +461,11 @@ def rf_time(moment: datetime) -> str:
 
 def _record(row: Mapping[str, Any], record_type: str) -> CrmRecord:
     emails = []
-    for entry in row.get("email") or []:
+    for entry in _list(row.get("email")):
         value = entry.get("email") if isinstance(entry, dict) else entry
         if isinstance(value, str) and _clean(value):
             emails.append(value.strip().lower())
-    jobs = tuple(str(j.get("job_id")) for j in row.get("jobs") or [] if isinstance(j, dict))
+    jobs = tuple(str(j.get("job_id")) for j in _list(row.get("jobs")) if isinstance(j, dict))
     return CrmRecord(
         id=str(row["id"]),
         record_type=record_type,
@@ -473,6 +473,11 @@ def _record(row: Mapping[str, Any], record_type: str) -> CrmRecord:
         name=str(_clean(row.get("name")) or ""),
         job_ids=jobs,
     )
+
+
+def _list(value: Any) -> list[Any]:
+    """A list field, or empty when the answer has ``None``, ``"None"`` or a lone value."""
+    return value if isinstance(value, list) else []
 
 
 def _items(answer: Any) -> list[dict[str, Any]]:

@@ -182,3 +182,18 @@ async def test_the_key_never_reaches_errors_or_logs(
     with pytest.raises(TransientError) as caught:
         await make_connector().verify()
     assert API_KEY not in f"{caught.value} {caught.value!r} {caplog.text}"
+
+
+async def test_none_strings_and_plain_string_emails_are_understood(
+    connector: RecruiterflowConnector, state: RecruiterflowState, monkeypatch
+) -> None:
+    person = state.add_candidate("Ada", "L", "ada@example.com")
+    real = person.to_api
+
+    def sparse(rf, *, search=False):
+        row = real(rf, search=search)
+        return {**row, "email": ["Ada@Example.com"], "jobs": "None", "name": "None"}
+
+    monkeypatch.setattr(person, "to_api", sparse)
+    record = (await connector.find_by_emails(["ada@example.com"]))["ada@example.com"]
+    assert (record.id, record.job_ids, record.name) == (str(person.id), (), "")
