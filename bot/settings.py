@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     crelate_api_url: str = "https://app.crelate.com/api3"
     pcrecruiter_api_url: str = "https://www.pcrecruiter.net/rest/api"
     recruiterflow_api_url: str = "https://api.recruiterflow.com"
+    # Per-account names the vendor notes could only infer; each account can rename them.
+    recruiterflow_activity_type: str = "Outreach email"
+    pcrecruiter_activity_type: str = "EMAIL"
+    pcrecruiter_interview_type: str = "PRESENTATION"
+    pcrecruiter_interview_status: str = "LINKNAME"
+    pcrecruiter_open_job_status: str = "Open"
+    pcrecruiter_candidate_status: str = "candidate"
     # Longest wait between retries of one CRM call (backoff and Retry-After alike); longer
     # waits pause the connection instead of holding the pass. Tests set 0.
     crm_retry_wait_seconds: float = 30.0

@@ -20,6 +20,10 @@ from cryptography.fernet import Fernet
 from bot.app import Runtime, create_app
 from bot.connectors.ashby.emulator import AshbyState
 from bot.connectors.ashby.emulator import create_app as ashby_app
+from bot.connectors.pcrecruiter.emulator import PCRecruiterState
+from bot.connectors.pcrecruiter.emulator import create_app as pcrecruiter_app
+from bot.connectors.recruiterflow.emulator import RecruiterflowState
+from bot.connectors.recruiterflow.emulator import create_app as recruiterflow_app
 from bot.connectors.salesforce.emulator import SalesforceState
 from bot.connectors.salesforce.emulator import create_app as salesforce_app
 from bot.settings import Settings, normalise_database_url
@@ -31,6 +35,14 @@ from tests.support.postgres import PostgresUnavailable, create_database, postgre
 SIGNING_SECRET = "test-signing-secret"
 OUTREACH_SECRET = "test-outreach-secret"
 ASHBY_KEY = "ashby-test-key-0123456789"
+RF_KEY = "rf-test-key-4f1b2c"
+PCR_LOGIN = {
+    "Database ID": "Test.Profile",
+    "Username": "sync-bot",
+    "Password": "pcr-test-password-7d2",
+    "API key": "pcr-test-api-key-1a9",
+    "App ID": "pcr-test-app-id-3c4",
+}
 TEAM, USER = "T0001", "U0001"
 SALESFORCE_LOGIN_URL = "https://login.salesforce.test"
 SALESFORCE_INSTANCE_URL = "https://acme.my.salesforce.test"
@@ -118,6 +130,20 @@ def salesforce() -> SalesforceState:
 
 
 @pytest.fixture
+def recruiterflow() -> RecruiterflowState:
+    state = RecruiterflowState()
+    state.add_api_key(RF_KEY)
+    return state
+
+
+@pytest.fixture
+def pcrecruiter() -> PCRecruiterState:
+    state = PCRecruiterState()
+    state.add_login(*PCR_LOGIN.values())
+    return state
+
+
+@pytest.fixture
 def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
     return Settings(
         _env_file=None,
@@ -131,13 +157,21 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         salesforce_client_id=SALESFORCE_CLIENT_ID,
         salesforce_client_secret=SALESFORCE_CLIENT_SECRET,
         salesforce_login_url=SALESFORCE_LOGIN_URL,
+        recruiterflow_api_url="https://api.recruiterflow.test",
+        pcrecruiter_api_url="https://pcr.test/rest/api",
         crm_retry_wait_seconds=0,
         sync_interval_seconds=0.05,
     )
 
 
 @pytest.fixture
-def crm_apps(settings: Settings, ashby: AshbyState, salesforce: SalesforceState) -> dict[str, Any]:
+def crm_apps(
+    settings: Settings,
+    ashby: AshbyState,
+    salesforce: SalesforceState,
+    recruiterflow: RecruiterflowState,
+    pcrecruiter: PCRecruiterState,
+) -> dict[str, Any]:
     """Each CRM emulator by the host of its API URL in ``settings`` (Salesforce: one app for
     the login host and the org's instance host)."""
     sf_app = salesforce_app(salesforce)
@@ -145,6 +179,8 @@ def crm_apps(settings: Settings, ashby: AshbyState, salesforce: SalesforceState)
         httpx.URL(settings.ashby_api_url).host: ashby_app(ashby),
         httpx.URL(settings.salesforce_login_url).host: sf_app,
         httpx.URL(SALESFORCE_INSTANCE_URL).host: sf_app,
+        httpx.URL(settings.recruiterflow_api_url).host: recruiterflow_app(recruiterflow),
+        httpx.URL(settings.pcrecruiter_api_url).host: pcrecruiter_app(pcrecruiter),
     }
 
 

@@ -14,6 +14,8 @@ import httpx
 from bot.connectors.ashby.client import AshbyConnector
 from bot.connectors.base import Capability, Connector
 from bot.connectors.errors import ConfigError
+from bot.connectors.pcrecruiter.client import PCRecruiterConnector
+from bot.connectors.recruiterflow.client import RecruiterflowConnector
 from bot.connectors.salesforce.client import SalesforceConnector
 from bot.settings import Settings
 
@@ -106,6 +108,90 @@ ASHBY = ConnectorSpec(
 )
 
 
+def _build_recruiterflow(
+    credentials: Mapping[str, str],
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None,
+) -> Connector:
+    api_key = _required(credentials, "Recruiterflow", "api_key", "API key")
+    return RecruiterflowConnector(
+        api_key,
+        base_url=settings.recruiterflow_api_url,
+        transport=transport,
+        retry_wait=settings.crm_retry_wait_seconds,
+        activity_type_name=settings.recruiterflow_activity_type,
+    )
+
+
+RECRUITERFLOW = ConnectorSpec(
+    kind="recruiterflow",
+    display_name="Recruiterflow",
+    credential_fields=(
+        CredentialField(
+            "api_key",
+            "API key",
+            True,
+            "Recruiterflow issues API keys through its support team: ask them for one.",
+        ),
+    ),
+    record_types=RecruiterflowConnector.record_types,
+    capabilities=RecruiterflowConnector.capabilities,
+    build=_build_recruiterflow,
+)
+
+
+def _build_pcrecruiter(
+    credentials: Mapping[str, str],
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None,
+) -> Connector:
+    def need(name: str, label: str) -> str:
+        return _required(credentials, "PCRecruiter", name, label)
+
+    return PCRecruiterConnector(
+        database_id=need("database_id", "Database ID"),
+        username=need("username", "username"),
+        password=need("password", "password"),
+        api_key=need("api_key", "API key"),
+        app_id=need("app_id", "App ID"),
+        base_url=settings.pcrecruiter_api_url,
+        transport=transport,
+        retry_wait=settings.crm_retry_wait_seconds,
+        activity_type=settings.pcrecruiter_activity_type,
+        interview_type=settings.pcrecruiter_interview_type,
+        interview_status=settings.pcrecruiter_interview_status,
+        open_job_status=settings.pcrecruiter_open_job_status,
+        candidate_status=settings.pcrecruiter_candidate_status,
+    )
+
+
+PCRECRUITER = ConnectorSpec(
+    kind="pcrecruiter",
+    display_name="PCRecruiter",
+    credential_fields=(
+        CredentialField(
+            "database_id",
+            "Database ID",
+            False,
+            "In PCRecruiter: System > API > API Settings (looks like SampleDB.SampleProfile).",
+        ),
+        CredentialField("username", "Username", False),
+        CredentialField("password", "Password", True),
+        CredentialField(
+            "api_key",
+            "API key",
+            True,
+            "The REST API needs an API key and App ID from the PCRecruiter API portal "
+            "(ask your PCRecruiter administrator).",
+        ),
+        CredentialField("app_id", "App ID", True),
+    ),
+    record_types=PCRecruiterConnector.record_types,
+    capabilities=PCRecruiterConnector.capabilities,
+    build=_build_pcrecruiter,
+)
+
+
 def _build_salesforce(
     credentials: Mapping[str, str],
     settings: Settings,
@@ -142,7 +228,9 @@ SALESFORCE = ConnectorSpec(
     auth="oauth",
 )
 
-CONNECTORS: dict[str, ConnectorSpec] = {spec.kind: spec for spec in (ASHBY, SALESFORCE)}
+CONNECTORS: dict[str, ConnectorSpec] = {
+    spec.kind: spec for spec in (ASHBY, SALESFORCE, RECRUITERFLOW, PCRECRUITER)
+}
 
 
 def get_spec(kind: str) -> ConnectorSpec:

@@ -52,12 +52,13 @@ def credentials_modal(
 ) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     if connected_as:
+        saved = (
+            f"Your {fields[0].label} is •••• saved; entering a new one replaces it."
+            if len(fields) == 1
+            else "Your credentials are •••• saved; entering them again replaces them."
+        )
         blocks.append(
-            section(
-                f"Connected to {crm} as *{escape(connected_as)}*. Your key is •••• saved; "
-                "entering a new one replaces it.",
-                block_id="current",
-            )
+            section(f"Connected to {crm} as *{escape(connected_as)}*. {saved}", block_id="current")
         )
     for spec in fields:
         block: dict[str, Any] = {

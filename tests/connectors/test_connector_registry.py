@@ -19,8 +19,17 @@ def settings() -> Settings:
     return Settings(_env_file=None, ashby_api_url="https://ashby.emulator.test/")
 
 
-def test_ashby_is_registered_with_its_api_key_field():
-    assert "ashby" in CONNECTORS
+def test_registered_crms_and_their_connect_forms():
+    assert {"ashby", "salesforce", "recruiterflow", "pcrecruiter"} <= set(CONNECTORS)
+    pcr = [(f.name, f.secret) for f in CONNECTORS["pcrecruiter"].credential_fields]
+    assert pcr == [
+        ("database_id", False),
+        ("username", False),
+        ("password", True),
+        ("api_key", True),
+        ("app_id", True),
+    ]
+    assert CONNECTORS["recruiterflow"].record_types == ("Candidate", "Contact")
     spec = CONNECTORS["ashby"]
     assert spec.display_name == "Ashby"
     assert spec.record_types == ("Candidate",)
@@ -47,6 +56,33 @@ async def test_build_connector_uses_the_settings_url_and_transport(settings):
 def test_missing_credentials_are_a_config_error(settings):
     with pytest.raises(ConfigError, match="API key"):
         build_connector("ashby", {}, settings)
+    with pytest.raises(ConfigError, match="App ID"):
+        build_connector(
+            "pcrecruiter",
+            {"database_id": "D", "username": "u", "password": "p", "api_key": "k"},
+            settings,
+        )
+
+
+def test_inferred_vendor_names_come_from_settings():
+    settings = Settings(
+        _env_file=None,
+        pcrecruiter_activity_type="OUTREACH",
+        pcrecruiter_interview_type="SOURCING",
+        pcrecruiter_interview_status="ADDED",
+        pcrecruiter_open_job_status="Active",
+        recruiterflow_activity_type="Sequence email",
+    )
+    login = {k: "x" for k in ("database_id", "username", "password", "api_key", "app_id")}
+    pcr = build_connector("pcrecruiter", login, settings)
+    rf = build_connector("recruiterflow", {"api_key": "k"}, settings)
+    assert (pcr.activity_type, pcr.interview_type, pcr.interview_status, pcr.open_job_status) == (
+        "OUTREACH",
+        "SOURCING",
+        "ADDED",
+        "Active",
+    )
+    assert rf.activity_type_name == "Sequence email"
 
 
 def test_unknown_kinds_raise_a_key_error(settings):

@@ -8,11 +8,15 @@ import pytest
 
 from tests.connectors.ashby.harness import AshbyHarness
 from tests.connectors.conformance.harness import Harness
+from tests.connectors.pcrecruiter.harness import PCRecruiterHarness
+from tests.connectors.recruiterflow.harness import RecruiterflowHarness
 from tests.connectors.salesforce.harness import SalesforceHarness
 
 HARNESSES: dict[str, Callable[[], Harness]] = {
     "ashby": AshbyHarness,
     "salesforce": SalesforceHarness,
+    "pcrecruiter": PCRecruiterHarness,
+    "recruiterflow": RecruiterflowHarness,
 }
 
 
