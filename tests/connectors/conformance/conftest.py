@@ -8,9 +8,11 @@ import pytest
 
 from tests.connectors.ashby.harness import AshbyHarness
 from tests.connectors.conformance.harness import Harness
+from tests.connectors.crelate.harness import CrelateHarness
 
 HARNESSES: dict[str, Callable[[], Harness]] = {
     "ashby": AshbyHarness,
+    "crelate": CrelateHarness,
 }
 
 
