@@ -16,6 +16,8 @@ from cryptography.fernet import Fernet
 from bot.app import Runtime, create_app
 from bot.connectors.ashby.emulator import AshbyState
 from bot.connectors.ashby.emulator import create_app as ashby_app
+from bot.connectors.crelate.emulator import CrelateState
+from bot.connectors.crelate.emulator import create_app as crelate_app
 from bot.settings import Settings
 from bot.storage.db import upgrade_to_head
 from tests.support.crm_hosts import HostRouter
@@ -24,6 +26,7 @@ from tests.support.fake_slack import FakeSlack
 SIGNING_SECRET = "test-signing-secret"
 OUTREACH_SECRET = "test-outreach-secret"
 ASHBY_KEY = "ashby-test-key-0123456789"
+CRELATE_KEY = "crelate-test-key-9876543210"
 TEAM, USER = "T0001", "U0001"
 TEST_KEY = Fernet.generate_key().decode()
 
@@ -56,6 +59,13 @@ def ashby() -> AshbyState:
 
 
 @pytest.fixture
+def crelate() -> CrelateState:
+    state = CrelateState()
+    state.add_api_key(CRELATE_KEY, "Sam Recruiter")
+    return state
+
+
+@pytest.fixture
 def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
     return Settings(
         _env_file=None,
@@ -66,15 +76,19 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         outreach_webhook_secret=OUTREACH_SECRET,
         encryption_keys=TEST_KEY,
         ashby_api_url="https://api.ashbyhq.test",
+        crelate_api_url="https://app.crelate.test/api3",
         crm_retry_wait_seconds=0,
         sync_interval_seconds=0.05,
     )
 
 
 @pytest.fixture
-def crm_apps(settings: Settings, ashby: AshbyState) -> dict[str, Any]:
+def crm_apps(settings: Settings, ashby: AshbyState, crelate: CrelateState) -> dict[str, Any]:
     """Each CRM emulator by the host of its API URL in ``settings``."""
-    return {httpx.URL(settings.ashby_api_url).host: ashby_app(ashby)}
+    return {
+        httpx.URL(settings.ashby_api_url).host: ashby_app(ashby),
+        httpx.URL(settings.crelate_api_url).host: crelate_app(crelate),
+    }
 
 
 @pytest.fixture

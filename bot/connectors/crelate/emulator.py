@@ -30,13 +30,15 @@ comma-separated ``emails``, case-insensitive email matching, and which contact f
 required (a first or last name).
 
 Tests seed a :class:`CrelateState`, serve it with ``httpx.ASGITransport(app=create_app(state))``,
-count calls in ``state.calls`` (keyed ``"GET /contacts"``) and inject faults with
-``state.inject_fault``. For demos: ``python -m bot.connectors.crelate.emulator --port 8766``.
+count calls in ``state.calls`` (keyed ``"GET /contacts"``), inject faults with
+``state.inject_fault`` and hold a route open with ``state.gates``. For demos:
+``python -m bot.connectors.crelate.emulator --port 8766``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import secrets
 import uuid
@@ -135,6 +137,9 @@ class CrelateState:
         self.tags: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.calls: Counter[str] = Counter()
+        # Test hook: a request to a gated route waits until its event is set (to hold a call
+        # open while something else happens, e.g. a second import being refused).
+        self.gates: dict[str, asyncio.Event] = {}
         self.set_statuses(DEFAULT_STATUSES)
 
     # seeding ------------------------------------------------------------------------------
@@ -148,13 +153,17 @@ class CrelateState:
         self.users[key].enabled = False
 
     def set_statuses(self, names: Iterable[str], workflow_id: str = RECRUITING_WORKFLOW_ID) -> None:
-        """Replace the statuses of one workflow (the org's configuration)."""
+        """Replace the statuses of one workflow (the org's configuration); a status that stays
+        keeps its id."""
+        kept = {
+            s["Name"]: s["Id"] for s in self.statuses if s["WorkflowTypeId"]["Id"] == workflow_id
+        }
         self.statuses = [s for s in self.statuses if s["WorkflowTypeId"]["Id"] != workflow_id]
         title = "Recruiting" if workflow_id == RECRUITING_WORKFLOW_ID else "Sales"
         for order, name in enumerate(names):
             self.statuses.append(
                 {
-                    "Id": _new_id(),
+                    "Id": kept.get(name) or _new_id(),
                     "Name": name,
                     "SortOrder": order,
                     "WorkflowTypeId": {"Id": workflow_id, "Title": title},
@@ -582,6 +591,9 @@ def _endpoint(state: CrelateState, method: str, template: str, handler: Callable
     async def endpoint(request: Request) -> JSONResponse:
         state.calls[route_key] += 1
         call: Call | None = None
+        gate = state.gates.get(route_key)
+        if gate is not None:
+            await gate.wait()
         try:
             fault = state._take_fault(route_key)
             if fault is not None:
