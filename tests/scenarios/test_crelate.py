@@ -421,3 +421,25 @@ async def test_import_says_so_for_a_crm_without_lists(
     await connect_ashby(user, fake_slack)
     body = (await user.command("import")).json()
     assert "Ashby has none" in body["text"] and "Crelate" in body["text"]
+
+
+async def test_status_advance_works_with_activity_tracking_off(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    crelate: CrelateState,
+    http: httpx.AsyncClient,
+    connected: dict[str, Any],
+    times: Clock,
+) -> None:
+    job = connected
+    await configure(
+        user, fake_slack, {"Options": ["status_advance"], "Default job": job_answer(job)}
+    )
+    await send_events(http, [added(times, "jane@acme.com", "Jane")])
+    await settle(runtime)
+    await send_events(http, [email_event(times, "sent", "jane@acme.com")])
+    await settle(runtime)  # only status work is due: the scheduler must still see it
+    [jane] = crelate.contacts_with_email("jane@acme.com")
+    assert crelate.stage_names(job["Id"], jane["Id"]) == ["Sourced", "Messaged"]
+    assert crelate.activities_of(jane["Id"]) == []
