@@ -63,6 +63,12 @@ class Settings(BaseSettings):
 
     ashby_api_url: str = "https://api.ashbyhq.com"
     crelate_api_url: str = "https://app.crelate.com/api3"
+    # Crelate facts the vendor does not document (see bot/connectors/crelate/client.py):
+    # RecordType bits for Candidate, Sales/Client Contact, Lead Contact, Employee; the
+    # recruiting workflow type whose stages are statuses (empty: all); the Email activity type.
+    crelate_record_type_bits: str = "1,2,4,8"
+    crelate_workflow_type_id: str | None = None
+    crelate_activity_type: str = "Email"
     pcrecruiter_api_url: str = "https://www.pcrecruiter.net/rest/api"
     recruiterflow_api_url: str = "https://api.recruiterflow.com"
     # Per-account names the vendor notes could only infer; each account can rename them.

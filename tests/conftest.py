@@ -20,6 +20,8 @@ from cryptography.fernet import Fernet
 from bot.app import Runtime, create_app
 from bot.connectors.ashby.emulator import AshbyState
 from bot.connectors.ashby.emulator import create_app as ashby_app
+from bot.connectors.crelate.emulator import CrelateState
+from bot.connectors.crelate.emulator import create_app as crelate_app
 from bot.connectors.pcrecruiter.emulator import PCRecruiterState
 from bot.connectors.pcrecruiter.emulator import create_app as pcrecruiter_app
 from bot.connectors.recruiterflow.emulator import RecruiterflowState
@@ -43,6 +45,7 @@ PCR_LOGIN = {
     "API key": "pcr-test-api-key-1a9",
     "App ID": "pcr-test-app-id-3c4",
 }
+CRELATE_KEY = "crelate-test-key-9876543210"
 TEAM, USER = "T0001", "U0001"
 SALESFORCE_LOGIN_URL = "https://login.salesforce.test"
 SALESFORCE_INSTANCE_URL = "https://acme.my.salesforce.test"
@@ -144,6 +147,13 @@ def pcrecruiter() -> PCRecruiterState:
 
 
 @pytest.fixture
+def crelate() -> CrelateState:
+    state = CrelateState()
+    state.add_api_key(CRELATE_KEY, "Sam Recruiter")
+    return state
+
+
+@pytest.fixture
 def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
     return Settings(
         _env_file=None,
@@ -159,6 +169,7 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         salesforce_login_url=SALESFORCE_LOGIN_URL,
         recruiterflow_api_url="https://api.recruiterflow.test",
         pcrecruiter_api_url="https://pcr.test/rest/api",
+        crelate_api_url="https://app.crelate.test/api3",
         crm_retry_wait_seconds=0,
         sync_interval_seconds=0.05,
     )
@@ -171,6 +182,7 @@ def crm_apps(
     salesforce: SalesforceState,
     recruiterflow: RecruiterflowState,
     pcrecruiter: PCRecruiterState,
+    crelate: CrelateState,
 ) -> dict[str, Any]:
     """Each CRM emulator by the host of its API URL in ``settings`` (Salesforce: one app for
     the login host and the org's instance host)."""
@@ -181,6 +193,7 @@ def crm_apps(
         httpx.URL(SALESFORCE_INSTANCE_URL).host: sf_app,
         httpx.URL(settings.recruiterflow_api_url).host: recruiterflow_app(recruiterflow),
         httpx.URL(settings.pcrecruiter_api_url).host: pcrecruiter_app(pcrecruiter),
+        httpx.URL(settings.crelate_api_url).host: crelate_app(crelate),
     }
 
 

@@ -23,8 +23,13 @@ __all__ = [
     "ContactData",
     "CrmIdentity",
     "CrmJob",
+    "CrmList",
     "CrmRecord",
+    "CrmStatus",
     "FieldSpec",
+    "ListMember",
+    "ListSource",
+    "StatusAdvancer",
     "create_each",
 ]
 
@@ -180,3 +185,57 @@ async def create_each(
         except ValidationError as exc:
             results.append(exc)
     return results
+
+
+# --- CRM lists and statuses (optional capabilities) ------------------------------------------
+# Appended for Capability.LISTS (PRODUCT rule 13) and Capability.STATUSES (rule 11). Connectors
+# that have the capability implement the Protocol too; callers check with isinstance().
+
+
+@dataclass(frozen=True, slots=True)
+class CrmList:
+    """A list of people kept in the CRM, as offered for import."""
+
+    id: str
+    name: str
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListMember:
+    """One person on a CRM list. ``email`` is None when the record has none: such members are
+    returned anyway so an import can count them."""
+
+    record_id: str
+    email: str | None
+    record_type: str
+    first_name: str | None = None
+    last_name: str | None = None
+    url: str | None = None
+
+
+@runtime_checkable
+class ListSource(Protocol):
+    async def list_lists(self) -> list[CrmList]:
+        """Every list the credentials can see, sorted by name."""
+
+    async def list_members(self, list_id: str) -> list[ListMember]:
+        """Every member of one list, with or without an email."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrmStatus:
+    """A status (workflow stage) a record can be moved to; names are per CRM account."""
+
+    id: str
+    name: str
+
+
+@runtime_checkable
+class StatusAdvancer(Protocol):
+    async def list_statuses(self) -> list[CrmStatus]:
+        """The statuses the account defines, in the CRM's own order."""
+
+    async def set_status(self, record: CrmRecord, status: CrmStatus, job_id: str | None) -> None:
+        """Move the record to ``status`` (on ``job_id``'s pipeline where statuses live on
+        jobs); raise ValidationError when the record cannot take a status this way."""

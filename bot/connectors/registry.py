@@ -13,6 +13,8 @@ import httpx
 
 from bot.connectors.ashby.client import AshbyConnector
 from bot.connectors.base import Capability, Connector
+from bot.connectors.crelate.client import RECORD_TYPES as CRELATE_TYPES
+from bot.connectors.crelate.client import CrelateConnector, CrelateOptions
 from bot.connectors.errors import ConfigError
 from bot.connectors.pcrecruiter.client import PCRecruiterConnector
 from bot.connectors.recruiterflow.client import RecruiterflowConnector
@@ -228,8 +230,58 @@ SALESFORCE = ConnectorSpec(
     auth="oauth",
 )
 
+
+def _crelate_options(settings: Settings) -> CrelateOptions:
+    try:
+        bits = [int(b) for b in settings.crelate_record_type_bits.split(",")]
+    except ValueError:
+        bits = []
+    if len(bits) != len(CRELATE_TYPES) or any(b <= 0 for b in bits):
+        raise ConfigError(
+            "CRELATE_RECORD_TYPE_BITS must be four positive numbers, e.g. 1,2,4,8 "
+            "(Candidate, Sales/Client Contact, Lead Contact, Employee)."
+        )
+    return CrelateOptions(
+        record_type_bits=dict(zip(CRELATE_TYPES, bits, strict=True)),
+        workflow_type_id=settings.crelate_workflow_type_id or None,
+        activity_type=settings.crelate_activity_type,
+    )
+
+
+def _build_crelate(
+    credentials: Mapping[str, str],
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None,
+) -> Connector:
+    api_key = _required(credentials, "Crelate", "api_key", "API key")
+    return CrelateConnector(
+        api_key,
+        base_url=settings.crelate_api_url,
+        options=_crelate_options(settings),
+        transport=transport,
+        retry_wait=settings.crm_retry_wait_seconds,
+    )
+
+
+CRELATE = ConnectorSpec(
+    kind="crelate",
+    display_name="Crelate",
+    credential_fields=(
+        CredentialField(
+            "api_key",
+            "API key",
+            True,
+            "In Crelate: Personal Settings > API Access. Use your own key: records are "
+            "created under the key's owner.",
+        ),
+    ),
+    record_types=CrelateConnector.record_types,
+    capabilities=CrelateConnector.capabilities,
+    build=_build_crelate,
+)
+
 CONNECTORS: dict[str, ConnectorSpec] = {
-    spec.kind: spec for spec in (ASHBY, SALESFORCE, RECRUITERFLOW, PCRECRUITER)
+    spec.kind: spec for spec in (ASHBY, SALESFORCE, CRELATE, PCRECRUITER, RECRUITERFLOW)
 }
 
 

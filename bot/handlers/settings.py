@@ -21,6 +21,7 @@ from bot.views.settings import (
     MODE_LABELS,
     OPTION_ACTIVITY,
     OPTION_DEDUP,
+    OPTION_STATUS,
     SettingsForm,
     settings_modal,
 )
@@ -47,6 +48,8 @@ def settings_form(conn: Connection) -> SettingsForm:
         default_job_name=conn.default_job_name,
         alert_channel_id=conn.alert_channel_id,
         supports_jobs=Capability.JOBS in spec.capabilities,
+        supports_statuses=Capability.STATUSES in spec.capabilities,
+        status_advance=conn.status_advance,
     )
 
 
@@ -71,7 +74,9 @@ async def _warm_jobs(runtime: Runtime, conn: Connection) -> None:
         log.warning("could not load jobs", extra={"connection_id": conn.id, "kind": exc.kind})
 
 
-def parse_settings(values: dict[str, Any], record_types: tuple[str, ...]) -> SettingsUpdate:
+def parse_settings(
+    values: dict[str, Any], record_types: tuple[str, ...], supports_statuses: bool = False
+) -> SettingsUpdate:
     mode = values["sync_mode"]["value"]["selected_option"]["value"]
     sync_as = (values.get("sync_as", {}).get("value", {}).get("selected_option") or {}).get("value")
     checked = {
@@ -87,6 +92,7 @@ def parse_settings(values: dict[str, Any], record_types: tuple[str, ...]) -> Set
         default_job_id=job.get("value"),
         default_job_name=(job.get("text") or {}).get("text"),
         alert_channel_id=channel,
+        status_advance=supports_statuses and OPTION_STATUS in checked,
     )
 
 
@@ -115,7 +121,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         except NotConnected:
             await ack(response_action="errors", errors={"sync_mode": NOT_CONNECTED})
             return
-        update = parse_settings(view["state"]["values"], tuple(CONNECTORS[conn.kind].record_types))
+        spec = CONNECTORS[conn.kind]
+        update = parse_settings(
+            view["state"]["values"],
+            tuple(spec.record_types),
+            Capability.STATUSES in spec.capabilities,
+        )
         await save_settings(runtime.db, context.team_id, context.user_id, update)
         await ack()
         channel = view.get("private_metadata")

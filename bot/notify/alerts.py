@@ -15,7 +15,9 @@ from bot.notify.slack_clients import SlackClients
 from bot.storage.db import Database
 from bot.storage.models import Alert, utcnow
 from bot.storage.repos import Repo, workspaces_with_unposted_alerts
+from bot.sync.statuses import ALERT_STATUSES_MISSING
 from bot.views.alerts import ExistsAlert, exists_alert, paused_dm, reauth_dm
+from bot.views.statuses import statuses_missing_dm
 
 __all__ = ["Notifier", "exists_alert_for"]
 
@@ -78,6 +80,11 @@ class Notifier:
             if conn is None or conn.paused_until is None:
                 return None
             return paused_dm(display_name(conn.kind), conn.status_reason)
+        if alert.kind == ALERT_STATUSES_MISSING:
+            conn = await repo.connection_for(alert.user_id)
+            if conn is None or not conn.status_warning:
+                return None  # fixed (or disconnected) before the warning went out
+            return statuses_missing_dm(display_name(conn.kind), conn.status_warning.split(", "))
         if alert.membership_id is None:
             return None
         exists = await exists_alert_for(repo, alert.membership_id)

@@ -24,6 +24,7 @@ class SettingsUpdate:
     default_job_id: str | None
     default_job_name: str | None
     alert_channel_id: str | None
+    status_advance: bool = False
 
 
 async def load_connection(db: Database, workspace_id: str, user_id: str) -> Connection:
@@ -48,4 +49,7 @@ async def save_settings(
         conn.default_job_id = update.default_job_id
         conn.default_job_name = update.default_job_name
         conn.alert_channel_id = update.alert_channel_id
+        if update.status_advance and not conn.status_advance:
+            conn.status_warning = None  # switched on again: warn afresh about what is missing
+        conn.status_advance = update.status_advance
     return conn

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -129,6 +130,10 @@ class Connection(Base):
     default_job_id: Mapped[str | None] = mapped_column(String(128))
     default_job_name: Mapped[str | None] = mapped_column(String(255))
     alert_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # Crelate status advance (PRODUCT rule 11). ``status_warning`` holds the missing status
+    # names the teammate was last warned about, so the warning goes out once, not per contact.
+    status_advance: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    status_warning: Mapped[str | None] = mapped_column(Text)
 
 
 class Sequence(Base):
@@ -310,3 +315,59 @@ class OAuthState(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None] = mapped_column()
+
+
+class StatusPush(Base):
+    """One status change an activity calls for, written to one connection's CRM at most once.
+
+    ``state``: ``in_flight`` (before the CRM call), ``done``, ``unchanged`` (the membership
+    already had that status), ``missing`` (the CRM has no status of that name) or ``failed``.
+    """
+
+    __tablename__ = "status_pushes"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "activity_id", "status", name="uq_status_push"),
+        Index("ix_status_push_membership", "connection_id", "membership_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    status: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ListImport(Base):
+    """An import of a CRM list into a sequence (PRODUCT rule 13). At most one ``running``
+    import per connection, enforced by a partial unique index."""
+
+    __tablename__ = "list_imports"
+    __table_args__ = (
+        Index(
+            "uq_list_import_running",
+            "connection_id",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    list_id: Mapped[str] = mapped_column(String(255))
+    list_name: Mapped[str] = mapped_column(String(255))
+    sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id"))
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|done|failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_no_email: Mapped[int] = mapped_column(Integer, default=0)
+    already: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()

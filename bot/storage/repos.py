@@ -423,6 +423,33 @@ class Repo:
         )
         return list(rows.all())
 
+    async def status_due(
+        self, conn: m.Connection, limit: int
+    ) -> list[tuple[m.Activity, m.SyncLink, m.Sequence]]:
+        """Sent and replied activities of linked contacts in the owner's sequences, since the
+        connection was made, whose status changes are not settled yet (status advance)."""
+        rows = await self.session.execute(
+            select(m.Activity, m.SyncLink, m.Sequence)
+            .join(m.Membership, m.Membership.id == m.Activity.membership_id)
+            .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+            .join(
+                m.SyncLink,
+                and_(
+                    m.SyncLink.contact_id == m.Membership.contact_id,
+                    m.SyncLink.connection_id == conn.id,
+                ),
+            )
+            .where(
+                m.Activity.workspace_id == self.ws,
+                m.Sequence.owner_user_id == conn.user_id,
+                m.Activity.occurred_at >= conn.connected_at,
+                _status_unsettled(conn.id),
+            )
+            .order_by(m.Activity.occurred_at, m.Activity.id)
+            .limit(limit)
+        )
+        return list(rows.all())
+
     async def activity_push(self, connection_id: int, activity_id: int) -> m.ActivityPush | None:
         return await self.session.scalar(
             select(m.ActivityPush).where(
@@ -464,6 +491,12 @@ class Repo:
             )
         )
 
+    async def add_user_alert(self, user_id: str, kind: str) -> None:
+        """An alert about the teammate's connection rather than one contact (a DM)."""
+        self.session.add(
+            m.Alert(workspace_id=self.ws, membership_id=None, kind=kind, user_id=user_id)
+        )
+
     async def unposted_alerts(self, limit: int = 50) -> Sequence[m.Alert]:
         alerts = await self.session.scalars(
             select(m.Alert)
@@ -491,6 +524,21 @@ class Repo:
         return await self.session.scalar(
             select(m.Alert).where(m.Alert.workspace_id == self.ws, m.Alert.id == alert_id)
         )
+
+
+def _status_unsettled(connection_id: Any):
+    """A sent/replied activity with no status_pushes row yet, or one still in flight."""
+    pushes = select(m.StatusPush.id).where(
+        m.StatusPush.connection_id == connection_id,
+        m.StatusPush.activity_id == m.Activity.id,
+    )
+    return and_(
+        m.Activity.kind.in_(("sent", "replied")),
+        or_(
+            ~pushes.exists(),
+            pushes.where(m.StatusPush.state == "in_flight").exists(),
+        ),
+    )
 
 
 async def due_connections(session: AsyncSession, now: datetime) -> list[tuple[str, int]]:
@@ -536,11 +584,30 @@ async def due_connections(session: AsyncSession, now: datetime) -> list[tuple[st
         )
         .exists()
     )
+    statuses = (
+        select(m.Activity.id)
+        .join(m.Membership, m.Membership.id == m.Activity.membership_id)
+        .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+        .join(
+            m.SyncLink,
+            and_(
+                m.SyncLink.contact_id == m.Membership.contact_id,
+                m.SyncLink.connection_id == m.Connection.id,
+            ),
+        )
+        .where(
+            m.Connection.status_advance.is_(True),
+            m.Sequence.owner_user_id == m.Connection.user_id,
+            m.Activity.occurred_at >= m.Connection.connected_at,
+            _status_unsettled(m.Connection.id),
+        )
+        .exists()
+    )
     rows = await session.execute(
         select(m.Connection.workspace_id, m.Connection.id).where(
             m.Connection.status == m.ConnectionStatus.ACTIVE,
             or_(m.Connection.paused_until.is_(None), m.Connection.paused_until <= now),
-            or_(pending, unpushed),
+            or_(pending, unpushed, statuses),
         )
     )
     return [(ws, cid) for ws, cid in rows.all()]

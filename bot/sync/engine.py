@@ -48,6 +48,7 @@ from bot.storage.models import (
 )
 from bot.storage.repos import Repo
 from bot.sync.rules import effective_settings, needs_decision_reason
+from bot.sync.statuses import advance_statuses
 
 __all__ = ["ConnectorFactory", "PassResult", "SyncEngine"]
 
@@ -77,6 +78,7 @@ class PassResult:
     linked: int = 0
     failed: int = 0
     activities: int = 0
+    statuses: int = 0
     stopped: str | None = None
 
 
@@ -119,6 +121,9 @@ class SyncEngine:
             await self._sync(conn, connector, result)
             if conn.activity_enabled:
                 await self._activities(conn, connector, result)
+            result.statuses = await advance_statuses(
+                self.db, conn, connector, lambda call: self._call(conn, call)
+            )
         except _StopPass as stop:
             result.stopped = str(stop)
         except TransientError as exc:

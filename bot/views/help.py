@@ -13,6 +13,7 @@ COMMANDS = [
         "when contacts sync, deduplication, activity tracking, default job, alert channel",
     ),
     ("/crm add <sequence> <email> [first last]", "add one contact to a sequence by hand"),
+    ("/crm import", "add the members of a CRM list (Crelate) to a sequence"),
     ("/crm help", "this message"),
 ]
 

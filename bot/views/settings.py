@@ -17,6 +17,7 @@ MODE_LABELS = {
 }
 OPTION_DEDUP = "dedup"
 OPTION_ACTIVITY = "activity"
+OPTION_STATUS = "status_advance"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class SettingsForm:
     default_job_name: str | None
     alert_channel_id: str | None
     supports_jobs: bool
+    supports_statuses: bool = False
+    status_advance: bool = False
 
 
 def settings_modal(form: SettingsForm, private_metadata: str = "") -> dict[str, Any]:
@@ -84,9 +87,13 @@ def _toggles(form: SettingsForm) -> dict[str, Any]:
         option("Deduplication: warn me when a contact already exists", OPTION_DEDUP),
         option("Activity tracking: log emails, opens, clicks and replies", OPTION_ACTIVITY),
     ]
-    initial = [
-        c for c, on in zip(choices, (form.dedup_enabled, form.activity_enabled), strict=True) if on
-    ]
+    states = [form.dedup_enabled, form.activity_enabled]
+    if form.supports_statuses:
+        choices.append(
+            option("Status advance: Messaged, Replied, Interested / Not Interested", OPTION_STATUS)
+        )
+        states.append(form.status_advance)
+    initial = [c for c, on in zip(choices, states, strict=True) if on]
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": choices}
     if initial:
         element["initial_options"] = initial

@@ -20,7 +20,7 @@ def settings() -> Settings:
 
 
 def test_registered_crms_and_their_connect_forms():
-    assert {"ashby", "salesforce", "recruiterflow", "pcrecruiter"} <= set(CONNECTORS)
+    assert set(CONNECTORS) == {"ashby", "salesforce", "crelate", "recruiterflow", "pcrecruiter"}
     pcr = [(f.name, f.secret) for f in CONNECTORS["pcrecruiter"].credential_fields]
     assert pcr == [
         ("database_id", False),

@@ -8,6 +8,7 @@ import pytest
 
 from tests.connectors.ashby.harness import AshbyHarness
 from tests.connectors.conformance.harness import Harness
+from tests.connectors.crelate.harness import CrelateHarness
 from tests.connectors.pcrecruiter.harness import PCRecruiterHarness
 from tests.connectors.recruiterflow.harness import RecruiterflowHarness
 from tests.connectors.salesforce.harness import SalesforceHarness
@@ -15,6 +16,7 @@ from tests.connectors.salesforce.harness import SalesforceHarness
 HARNESSES: dict[str, Callable[[], Harness]] = {
     "ashby": AshbyHarness,
     "salesforce": SalesforceHarness,
+    "crelate": CrelateHarness,
     "pcrecruiter": PCRecruiterHarness,
     "recruiterflow": RecruiterflowHarness,
 }

@@ -1,0 +1,1 @@
+"""Crelate (api3) connector and its emulator."""
