@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.handlers import alerts, commands, connect, settings
+from bot.handlers import (
+    alerts,
+    commands,
+    connect,
+    disconnect,
+    home,
+    resync,
+    sequences,
+    settings,
+)
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -15,5 +24,5 @@ __all__ = ["register_all"]
 
 
 def register_all(app: AsyncApp, runtime: Runtime) -> None:
-    for module in (commands, connect, settings, alerts):
+    for module in (commands, connect, settings, alerts, sequences, resync, disconnect, home):
         module.register(app, runtime)
