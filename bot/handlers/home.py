@@ -42,7 +42,7 @@ async def home_data(runtime: Runtime, team: str, user: str) -> HomeData:
         repo = Repo(session, team)
         conn = await repo.connection_for(user)
         data = HomeData(connection_health(conn))
-        if conn is None or conn.kind not in CONNECTORS:
+        if conn is None or conn.kind not in CONNECTORS or conn.status == "disconnected":
             return data
         data.settings = settings_summary(settings_form(conn))
         data.sequences = await count_sequences(repo, user)

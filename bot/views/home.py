@@ -9,8 +9,8 @@ from bot.services.sequences import SequenceCounts
 from bot.services.status import ConnectionHealth
 from bot.views.alerts import ACTION_RECONNECT
 from bot.views.blocks import actions, button, context, escape, header, section
-from bot.views.sequences import sequence_row
-from bot.views.settings import MODE_LABELS
+from bot.views.sequences import plural, sequence_row
+from bot.views.settings import MODE_LABELS, SettingsForm
 from bot.views.status import health_line, when
 
 ACTION_HOME_CONNECT = "home_connect"
@@ -28,22 +28,19 @@ class HomeData:
     flagged: int = 0
 
 
-def settings_summary(
-    mode: str,
-    sync_as: str | None,
-    dedup: bool,
-    activity: bool,
-    job: str | None,
-    channel: str | None,
-) -> dict[str, str]:
-    return {
-        "Sync": MODE_LABELS[mode].split(":")[0],
-        "Sync as": sync_as or "CRM default",
-        "Deduplication": "on" if dedup else "off",
-        "Activity tracking": "on" if activity else "off",
-        "Default job": job or "none",
-        "Alerts": f"<#{channel}>" if channel else "direct message",
+def settings_summary(form: SettingsForm) -> dict[str, str]:
+    summary = {
+        "Sync": MODE_LABELS[form.sync_mode].split(":")[0],
+        "Sync as": form.sync_as or form.record_types[0],
+        "Deduplication": "on" if form.dedup_enabled else "off",
+        "Activity tracking": "on" if form.activity_enabled else "off",
     }
+    if form.supports_jobs:
+        summary["Default job"] = form.default_job_name or form.default_job_id or "none"
+    summary["Alerts"] = (
+        f"<#{form.alert_channel_id}>" if form.alert_channel_id else "direct message to you"
+    )
+    return summary
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
@@ -95,7 +92,8 @@ def _problems(data: HomeData) -> list[dict[str, Any]]:
     if data.failed:
         blocks.append(
             section(
-                f":x: {data.failed} contacts failed to sync. `/crm status <email>` says why.",
+                f":x: {plural(data.failed, 'contact')} failed to sync. "
+                "`/crm status <email>` says why.",
                 block_id="problem-failed",
                 accessory=button("Retry", ACTION_HOME_RETRY, "retry"),
             )
@@ -103,8 +101,8 @@ def _problems(data: HomeData) -> list[dict[str, Any]]:
     if data.flagged:
         blocks.append(
             section(
-                f":warning: {data.flagged} contacts exist in {health.crm} already: choose *Keep "
-                "syncing* or *Skip contact* on their alerts.",
+                f":warning: {plural(data.flagged, 'contact')} already in {health.crm}: choose "
+                "*Keep syncing* or *Skip contact* on the duplicate alerts.",
                 block_id="problem-flagged",
             )
         )

@@ -18,9 +18,13 @@ OPTION_CLEAR_JOB = "clear_job"
 PAGE_SIZE = 10
 
 
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def counts_line(row: Any) -> str:
     return (
-        f"{row.contacts} contacts · {row.synced} synced · {row.pending} pending · "
+        f"{plural(row.contacts, 'contact')} · {row.synced} synced · {row.pending} pending · "
         f"{row.failed} failed · {row.flagged} flagged"
     )
 
@@ -100,7 +104,8 @@ def sequence_modal(form: SequenceForm, private_metadata: str = "") -> dict[str, 
     if form.contacts:
         blocks.append(
             section(
-                f":information_source: This sequence already has {form.contacts} contacts. "
+                f":information_source: This sequence already has "
+                f"{plural(form.contacts, 'contact')}. "
                 "Changes apply only to contacts synced from now on: contacts already synced "
                 "keep their record type and job.",
                 block_id="existing",

@@ -48,7 +48,9 @@ async def test_sequences_lists_counts_and_pages(
     await user.click(first["blocks"], "Next ▶", channel_id="C0001")
     second = await reply_number(fake_slack, 2)
     assert second["replace_original"] is True
-    names = [b["text"]["text"] for b in second["blocks"] if b.get("block_id", "").startswith("seq-")]
+    names = [
+        b["text"]["text"] for b in second["blocks"] if b.get("block_id", "").startswith("seq-")
+    ]
     assert len(names) == 2 and "seq-11" in names[-1]
     assert "Page 2 of 2" in str(second["blocks"])
 
@@ -68,7 +70,9 @@ async def test_unknown_and_ambiguous_names_list_close_matches(
     unknown = (await user.command("sequence Backend")).json()
     assert "no sequence named" in unknown["text"] and "“Backend Q4” (id `s-1`)" in unknown["text"]
     ambiguous = (await user.command("sequence backend q4")).json()
-    assert "Several" in ambiguous["text"] and "s-1" in ambiguous["text"] and "s-2" in ambiguous["text"]
+    assert (
+        "Several" in ambiguous["text"] and "s-1" in ambiguous["text"] and "s-2" in ambiguous["text"]
+    )
     nothing = (await user.command("sequence zzz")).json()
     assert "/crm sequences" in nothing["text"]
 
