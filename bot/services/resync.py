@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.connectors.base import Connector, CrmRecord
 from bot.connectors.registry import display_name
@@ -131,11 +132,17 @@ async def start_resync(
     crm = display_name(conn.kind)
     async with db.session() as session:
         repo = Repo(session, conn.workspace_id)
-        rows = []
-        for membership_id in membership_ids:
-            details = await repo.membership_details(membership_id)
-            if details is not None:
-                rows.append(details)
+        result = await session.execute(
+            select(m.Membership, m.Sequence, m.Contact)
+            .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+            .join(m.Contact, m.Contact.id == m.Membership.contact_id)
+            .where(
+                m.Membership.workspace_id == conn.workspace_id,
+                m.Membership.id.in_(membership_ids),
+            )
+            .order_by(m.Membership.id)
+        )
+        rows = list(result.all())
         links = await repo.links_for(conn.id, (c.id for _, _, c in rows))
         for membership, sequence, contact in rows:
             if sequence.owner_user_id != conn.user_id:
@@ -203,8 +210,8 @@ def _count(
 
 
 async def _activities_written(
-    session, workspace_id: str, connection_id: int, membership_ids: list[int]
-) -> int:  # type: ignore[no-untyped-def]
+    session: AsyncSession, workspace_id: str, connection_id: int, membership_ids: list[int]
+) -> int:
     return (
         await session.scalar(
             select(func.count(m.ActivityPush.id))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from bot.storage import models as m
 from bot.storage.db import Database
@@ -15,7 +16,6 @@ from bot.storage.repos import Repo
 from bot.sync.rules import disabled_reason
 
 __all__ = [
-    "INHERIT",
     "SequenceCounts",
     "SequenceNotFound",
     "SequenceOverrides",
@@ -23,8 +23,6 @@ __all__ = [
     "resolve_sequence",
     "save_overrides",
 ]
-
-INHERIT = "inherit"
 
 
 class SequenceNotFound(Exception):
@@ -109,8 +107,8 @@ def _close_matches(sequences: list[m.Sequence], wanted: str, limit: int = 5) -> 
     return picked[:limit]
 
 
-def _count(state_condition) -> object:  # type: ignore[no-untyped-def]
-    return func.sum(case((state_condition, 1), else_=0))
+def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((condition, 1), else_=0))
 
 
 async def count_sequences(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.connectors.registry import display_name
 from bot.storage import models as m
@@ -127,7 +128,9 @@ async def status_report(db: Database, workspace_id: str, user_id: str) -> Status
     return report
 
 
-async def _activity_failures(session, workspace_id: str, connection_id: int) -> list[Failure]:  # type: ignore[no-untyped-def]
+async def _activity_failures(
+    session: AsyncSession, workspace_id: str, connection_id: int
+) -> list[Failure]:
     rows = await session.execute(
         select(m.Contact.email, m.Sequence.name, m.ActivityPush.reason)
         .join(m.Activity, m.Activity.id == m.ActivityPush.activity_id)
@@ -185,7 +188,8 @@ def fix_for(
 async def contact_timeline(
     db: Database, workspace_id: str, user_id: str, email: str
 ) -> ContactTimeline | None:
-    """Everything we know about one contact's syncing, or None if we never saw the email."""
+    """Everything we know about one contact's syncing in the teammate's own sequences (their
+    connection is the one that syncs them), or None if we never saw the email."""
     async with db.session() as session:
         repo = Repo(session, workspace_id)
         contact = await repo.contact_by_email(email.strip().lower())
@@ -196,7 +200,8 @@ async def contact_timeline(
         name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
         timeline = ContactTimeline(contact.email, name)
         for membership, sequence in await repo.memberships_of_contact(contact.id):
-            timeline.entries.append(_entry(membership, sequence, health, contact.email))
+            if sequence.owner_user_id == user_id:
+                timeline.entries.append(_entry(membership, sequence, health, contact.email))
         if conn is not None:
             await _link_and_activity(repo, conn, contact, timeline)
     return timeline

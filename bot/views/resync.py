@@ -54,11 +54,12 @@ def preview_modal(
         blocks.append(context("Nothing to resync: every contact is synced or skipped."))
         return modal(CALLBACK_RESYNC, "Resync", blocks, close="Close")
     if backfill_available:
-        choice = option(
-            "Backfill recorded activity (emails, opens, clicks and replies, also from "
-            "before you connected)",
-            OPTION_BACKFILL,
-        )
+        choice = {
+            **option("Backfill recorded activity", OPTION_BACKFILL),
+            "description": plain(
+                "Emails, opens, clicks and replies, also from before you connected"
+            ),
+        }
         blocks.append(
             {
                 "type": "input",

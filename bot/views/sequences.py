@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.services.sequences import SequenceCounts
 from bot.views.blocks import actions, button, context, escape, modal, option, plain, section
 from bot.views.settings import MODE_LABELS
 
@@ -22,14 +23,14 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def counts_line(row: Any) -> str:
+def counts_line(row: SequenceCounts) -> str:
     return (
         f"{plural(row.contacts, 'contact')} · {row.synced} synced · {row.pending} pending · "
         f"{row.failed} failed · {row.flagged} flagged"
     )
 
 
-def sequence_status(row: Any) -> str:
+def sequence_status(row: SequenceCounts) -> str:
     if row.sync_disabled:
         return ":no_entry_sign: sync disabled"
     if row.sync_mode:
@@ -37,7 +38,7 @@ def sequence_status(row: Any) -> str:
     return "sync: your default"
 
 
-def sequence_row(row: Any) -> dict[str, Any]:
+def sequence_row(row: SequenceCounts) -> dict[str, Any]:
     return section(
         f"*{escape(row.name)}* (`{escape(row.external_id)}`) · {sequence_status(row)}\n"
         f"{counts_line(row)}",
@@ -47,7 +48,7 @@ def sequence_row(row: Any) -> dict[str, Any]:
 
 
 def sequences_message(
-    rows: list[Any], crm: str | None, page: int = 0
+    rows: list[SequenceCounts], crm: str | None, page: int = 0
 ) -> tuple[str, list[dict[str, Any]]]:
     """One page of the teammate's sequences, each with its counts and an Edit button."""
     if not rows:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 
 from bot.app import Runtime
 from tests.conftest import SIGNING_SECRET, eventually
 from tests.support import slack_requests as sr
-from tests.support.blockkit import assert_valid_message
+from tests.support.blockkit import assert_valid_home, assert_valid_message, assert_valid_view
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.outreach import make_event
 
@@ -41,3 +43,27 @@ async def send_slack_event(http: httpx.AsyncClient, event: dict[str, Any]) -> No
     body, headers = sr.event_callback(SIGNING_SECRET, event)
     response = await http.post("/slack/events", content=body, headers=headers)
     assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+async def validated_slack(fake_slack: FakeSlack) -> AsyncIterator[FakeSlack]:
+    """Strict fake Slack (invalid blocks are refused, as Slack does), and every view and
+    message the bot sent during the test validated again at the end."""
+    fake_slack.strict_blocks = True
+    seen: list[Call] = []
+    original_reset = fake_slack.reset
+
+    def reset() -> None:
+        seen.extend(fake_slack.calls)
+        original_reset()
+
+    fake_slack.reset = reset  # type: ignore[method-assign]
+    yield fake_slack
+    for call in seen + fake_slack.calls:
+        view = call.args.get("view")
+        if call.method == "views.publish":
+            assert_valid_home(view)
+        elif call.method.startswith("views."):
+            assert_valid_view(view)
+        elif call.args.get("blocks"):
+            assert_valid_message(call.args["blocks"], call.args.get("text"))

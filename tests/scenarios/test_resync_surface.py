@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import update
 
 from bot.app import Runtime
@@ -18,11 +19,18 @@ from tests.scenarios.conftest import (
     membership_of,
     send_events,
 )
-from tests.scenarios.surface import added, reply_number, run_pass
+from tests.scenarios.surface import (
+    added,
+    reply_number,
+    run_pass,
+    validated_slack,  # noqa: F401  (fixture)
+)
 from tests.support.blockkit import assert_valid_message, assert_valid_view
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import make_event
+
+pytestmark = pytest.mark.usefixtures("validated_slack")
 
 LONG_AGO = (utcnow() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
 

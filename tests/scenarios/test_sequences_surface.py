@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from bot.app import Runtime
@@ -17,9 +18,16 @@ from tests.scenarios.conftest import (
     opened_view,
     send_events,
 )
-from tests.scenarios.surface import added, reply_number, run_pass
+from tests.scenarios.surface import (
+    added,
+    reply_number,
+    run_pass,
+    validated_slack,  # noqa: F401  (fixture)
+)
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
+
+pytestmark = pytest.mark.usefixtures("validated_slack")
 
 
 async def test_sequences_lists_counts_and_pages(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime
@@ -16,12 +17,20 @@ from tests.scenarios.conftest import (
     membership_of,
     send_events,
 )
-from tests.scenarios.surface import added, reply_number, run_pass, send_slack_event
+from tests.scenarios.surface import (
+    added,
+    reply_number,
+    run_pass,
+    send_slack_event,
+    validated_slack,  # noqa: F401  (fixture)
+)
 from tests.support import slack_requests as sr
 from tests.support.blockkit import assert_valid_home
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import make_event
+
+pytestmark = pytest.mark.usefixtures("validated_slack")
 
 
 async def fail_creates(ashby: AshbyState) -> None:
