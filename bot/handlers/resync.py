@@ -210,7 +210,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                     context.team_id,
                     context.user_id,
                     int(seq_id),
-                    channel or context.user_id,
+                    channel,
                     OPTION_BACKFILL in checked,
                 )
             )
@@ -234,8 +234,10 @@ async def _run_bulk(
     if client is None:
         return
     crm = display_name(conn.kind)
-    message = ProgressMessage(client, channel, user)
+    message = ProgressMessage(client, user)
     await message.show(*progress_message(seq.name, crm, ResyncProgress(total=len(due))))
+    if channel and not channel.startswith("D"):
+        await _point_to_dm(client, channel, user, seq.name)
 
     async def report(progress: ResyncProgress) -> None:
         await message.show(*progress_message(seq.name, crm, progress))
@@ -252,6 +254,17 @@ async def _run_bulk(
     log.info("resync done", extra={"connection_id": conn.id, "total": final.total})
 
 
+async def _point_to_dm(client: AsyncWebClient, channel: str, user: str, sequence: str) -> None:
+    try:
+        await client.chat_postEphemeral(
+            channel=channel,
+            user=user,
+            text=f"Resyncing “{sequence}”: progress and the summary are in your messages with me.",
+        )
+    except SlackApiError as exc:  # not in that channel: the DM is enough
+        log.info("no ephemeral pointer to the resync", extra={"error": exc.response.get("error")})
+
+
 async def _membership_ids(session: AsyncSession, team: str, seq_id: int) -> list[int]:
     rows = await session.scalars(
         select(m.Membership.id)
@@ -262,37 +275,24 @@ async def _membership_ids(session: AsyncSession, team: str, seq_id: int) -> list
 
 
 class ProgressMessage:
-    """One message posted once, then edited in place with chat.update. Posted in the channel
-    the command came from, or as a DM when the bot cannot post there."""
+    """One message in the teammate's DM with the bot, posted once and then edited in place
+    with chat.update. A DM, not the channel: the summary names contacts and their failures."""
 
-    def __init__(self, client: AsyncWebClient, channel: str, user: str):
+    def __init__(self, client: AsyncWebClient, user: str):
         self.client = client
-        self.channel = channel
-        self.user = user
+        self.channel = user
         self.ts: str | None = None
 
     async def show(self, text: str, blocks: list[dict[str, Any]]) -> None:
         try:
             if self.ts is None:
-                await self._post(text, blocks)
+                response = await self.client.chat_postMessage(
+                    channel=self.channel, text=text, blocks=blocks
+                )
+                self.channel, self.ts = response["channel"], response["ts"]
             else:
                 await self.client.chat_update(
                     channel=self.channel, ts=self.ts, text=text, blocks=blocks
                 )
         except SlackApiError as exc:
             log.warning("resync progress not shown", extra={"error": exc.response.get("error")})
-
-    async def _post(self, text: str, blocks: list[dict[str, Any]]) -> None:
-        try:
-            response = await self.client.chat_postMessage(
-                channel=self.channel, text=text, blocks=blocks
-            )
-        except SlackApiError:
-            if self.channel == self.user:
-                raise
-            self.channel = self.user  # not in that channel: tell the teammate directly
-            response = await self.client.chat_postMessage(
-                channel=self.channel, text=text, blocks=blocks
-            )
-        self.channel = response["channel"]
-        self.ts = response["ts"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,8 @@ def _label(seq: m.Sequence) -> str:
 
 async def resolve_sequence(repo: Repo, user_id: str, text: str) -> m.Sequence:
     """The teammate's sequence whose outreach id or name (any case) is ``text``."""
-    wanted = text.strip().strip("\"'“”").strip()
+    # Slash command text arrives escaped (&amp; &lt; &gt;) when the app escapes mentions.
+    wanted = html.unescape(text).strip().strip("\"'“”").strip()
     if not wanted:
         raise SequenceNotFound("Which sequence? Give its name or id (`/crm sequences` lists them).")
     sequences = await _owned(repo, user_id)

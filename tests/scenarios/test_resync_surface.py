@@ -87,10 +87,12 @@ async def test_bulk_resync_previews_then_syncs_only_the_unsynced_with_backfill(
         )
     )
     [posted] = [c for c in fake_slack.calls_to("chat.postMessage") if "Resyncing" in c.args["text"]]
-    assert posted.args["channel"] == "C0001" and "0/4" in str(posted.args["blocks"])
+    assert posted.args["channel"] == "U0001" and "0/4" in str(posted.args["blocks"])
+    pointer = await fake_slack.wait_for("chat.postEphemeral")
+    assert pointer.args["channel"] == "C0001" and "your messages" in pointer.args["text"]
     ts = summary.args["ts"]
     assert all(c.args["ts"] == ts for c in fake_slack.calls_to("chat.update"))
-    assert "Resync finished" in fake_slack.messages[("C0001", ts)]["text"]
+    assert "Resync finished" in fake_slack.messages[("DU0001", ts)]["text"]
     assert_valid_message(summary.args["blocks"], summary.args["text"])
     text = summary.args["text"]
     assert "3 created" in text and "1 linked" in text and "2 skipped" in text

@@ -137,16 +137,23 @@ async def test_retry_failed_requeues_failed_contacts(runtime: Runtime, ashby: As
 async def test_sequences_resolve_count_and_hold_back_on_disable(runtime: Runtime) -> None:
     await add(runtime, "a@x.com", seq="s1", name="Backend Q4")
     await add(runtime, "b@x.com", seq="s2", name="Frontend Q4")
+    await add(runtime, "d@x.com", seq="s3", name="R&D <Q4>")
     async with runtime.db.session() as session:
         repo = Repo(session, TEAM)
         assert (await resolve_sequence(repo, USER, "backend q4")).external_id == "s1"
         assert (await resolve_sequence(repo, USER, "s2")).name == "Frontend Q4"
+        # Slack escapes &, < and > in slash command text.
+        assert (await resolve_sequence(repo, USER, "R&amp;D &lt;Q4&gt;")).external_id == "s3"
         with pytest.raises(SequenceNotFound, match="Backend Q4"):
             await resolve_sequence(repo, USER, "backnd q4")
         with pytest.raises(SequenceNotFound):
             await resolve_sequence(repo, "U-OTHER", "s1")  # only the teammate's own
         counts = await count_sequences(repo, USER)
-    assert [(c.name, c.contacts) for c in counts] == [("Backend Q4", 1), ("Frontend Q4", 1)]
+    assert [(c.name, c.contacts) for c in counts] == [
+        ("Backend Q4", 1),
+        ("Frontend Q4", 1),
+        ("R&D <Q4>", 1),
+    ]
     await connected(runtime)
     await add(runtime, "c@x.com", seq="s1")
     overrides = SequenceOverrides(SyncMode.ON_REPLY, None, None, None, True)
