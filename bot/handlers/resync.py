@@ -126,9 +126,7 @@ async def _preview(
     try:
         plan = await plan_resync(runtime.db, connector, conn, seq.id)
     except ConnectorError as exc:
-        await client.views_update(
-            view_id=view_id, view=problem_modal(f"I could not ask {crm}: {exc.reason}")
-        )
+        await _replace_view(client, view_id, problem_modal(f"I could not ask {crm}: {exc.reason}"))
         return
     finally:
         await connector.aclose()
@@ -139,7 +137,14 @@ async def _preview(
     view = preview_modal(
         plan, crm, backfill_available=backfill, private_metadata=f"{seq.id}|{channel_id or ''}"
     )
-    await client.views_update(view_id=view_id, view=view)
+    await _replace_view(client, view_id, view)
+
+
+async def _replace_view(client: AsyncWebClient, view_id: str, view: dict[str, Any]) -> None:
+    try:
+        await client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:  # the teammate closed the modal while we were counting
+        log.info("resync preview not shown", extra={"error": exc.response.get("error")})
 
 
 async def _resync_one(cmd: Command, conn: Connection, seq: m.Sequence, email: str) -> None:

@@ -187,3 +187,19 @@ async def test_resync_one_contact_syncs_it_or_says_why_not(
     unknown = (await user.command("resync nope amy@acme.com")).json()
     assert "no sequence named" in unknown["text"]
     assert "Usage" in (await user.command("resync")).json()["text"]
+
+
+async def test_preview_says_why_when_the_crm_cannot_be_asked(
+    user: SlackUser, fake_slack: FakeSlack, ashby: AshbyState, http: httpx.AsyncClient
+) -> None:
+    from tests.conftest import ASHBY_KEY
+
+    await send_events(http, [added("amy@acme.com", occurred_at=LONG_AGO)])
+    await connect_ashby(user, fake_slack)
+    ashby.disable_api_key(ASHBY_KEY)
+    fake_slack.reset()
+    await user.command("resync seq-42")
+    problem = (await fake_slack.wait_for("views.update")).args["view"]
+    assert "I could not ask Ashby" in str(problem["blocks"])
+    assert ASHBY_KEY not in str(problem)
+    assert ashby.calls["candidate.create"] == 0
