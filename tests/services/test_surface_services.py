@@ -107,7 +107,9 @@ async def test_run_resync_reports_progress_while_the_pass_runs(
 ) -> None:
     await add(runtime, "a@x.com")
     conn = await connected(runtime)
-    due = await start_resync(runtime.db, conn, [1], backfill=False)
+    async with runtime.db.session() as session:
+        ids = list(await session.scalars(select(m.Membership.id)))
+    due = await start_resync(runtime.db, conn, ids, backfill=False)
     reports: list[ResyncProgress] = []
 
     async def slow_pass() -> None:
@@ -161,7 +163,9 @@ async def test_sequences_resolve_count_and_hold_back_on_disable(runtime: Runtime
     async with runtime.db.session() as session:
         states = set(
             await session.scalars(
-                select(m.Membership.sync_state).where(m.Membership.sequence_id == 1)
+                select(m.Membership.sync_state).where(
+                    m.Membership.sequence_id == await sequence_id(runtime, "s1")
+                )
             )
         )
     assert states == {SyncState.NO_CONNECTION, SyncState.SKIPPED}
