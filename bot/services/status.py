@@ -199,17 +199,20 @@ async def contact_timeline(
         health = connection_health(conn)
         name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
         timeline = ContactTimeline(contact.email, name)
-        for membership, sequence in await repo.memberships_of_contact(contact.id):
-            if sequence.owner_user_id == user_id:
-                timeline.entries.append(_entry(membership, sequence, health, contact.email))
         if conn is not None:
             await _link_and_activity(repo, conn, contact, timeline)
+        for membership, sequence in await repo.memberships_of_contact(contact.id):
+            if sequence.owner_user_id == user_id:
+                fix = (
+                    None
+                    if timeline.record_id
+                    else fix_for(membership, sequence, health, contact.email)
+                )
+                timeline.entries.append(_entry(membership, sequence, fix))
     return timeline
 
 
-def _entry(
-    membership: m.Membership, sequence: m.Sequence, health: ConnectionHealth | None, email: str
-) -> TimelineEntry:
+def _entry(membership: m.Membership, sequence: m.Sequence, fix: str | None) -> TimelineEntry:
     return TimelineEntry(
         sequence=sequence.name,
         sequence_id=sequence.external_id,
@@ -220,7 +223,7 @@ def _entry(
         flag_record_url=membership.flag_record_url,
         synced_at=membership.synced_at,
         reason=membership.sync_reason,
-        fix=fix_for(membership, sequence, health, email),
+        fix=fix,
     )
 
 

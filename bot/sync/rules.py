@@ -103,6 +103,13 @@ def disabled_reason(sequence_name: str) -> str:
     return f"Syncing is disabled for the sequence “{sequence_name}”."
 
 
+def already_linked_reason(crm_name: str | None) -> str:
+    return (
+        f"Already synced to {crm_name} through another sequence; a resync leaves synced "
+        "contacts alone."
+    )
+
+
 def off_reason(crm_name: str | None) -> str:
     return f"Sync mode is Off, so contacts are not sent to {crm_name}."
 
@@ -189,7 +196,9 @@ def apply_resync(
     settled = {SyncState.SYNCED, SyncState.NEEDS_DECISION, SyncState.DISMISSED}
     if membership.sync_state in settled or verdict.skip is ResyncSkip.REMOVED:
         return verdict
-    if verdict.skip is ResyncSkip.DISABLED:
+    if verdict.skip is ResyncSkip.SYNCED:
+        _set(membership, SyncState.SKIPPED, already_linked_reason(crm_name))
+    elif verdict.skip is ResyncSkip.DISABLED:
         _set(membership, SyncState.SKIPPED, disabled_reason(sequence.name))
     elif verdict.skip is ResyncSkip.MODE_OFF:
         _set(membership, SyncState.SKIPPED, off_reason(crm_name))

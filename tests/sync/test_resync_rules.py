@@ -78,3 +78,9 @@ def test_a_disconnected_connection_counts_as_none() -> None:
     m = member(sync_state=SyncState.WAITING)
     apply_trigger(Trigger.ADD, m, seq(), conn(status="disconnected"), "Ashby")
     assert m.sync_state == SyncState.NO_CONNECTION and "/crm connect" in m.sync_reason
+
+
+def test_apply_resync_explains_a_contact_linked_through_another_sequence() -> None:
+    m = member()
+    assert not apply_resync(m, seq(), conn(), "Ashby", linked=True, backfill=True).eligible
+    assert m.sync_state == SyncState.SKIPPED and "another sequence" in m.sync_reason
