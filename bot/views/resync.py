@@ -78,8 +78,8 @@ def preview_modal(
         blocks.append(context("Activity tracking is off, so no activity is written."))
     blocks.append(
         context(
-            f"Contacts already synced are never changed. Nothing is written to {crm} "
-            "until you confirm."
+            f"Contacts already synced are never changed. Nothing is written to {crm} until "
+            "you confirm; then progress and a summary arrive in your messages with me."
         )
     )
     return modal(
