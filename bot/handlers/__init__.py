@@ -6,7 +6,17 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.handlers import alerts, commands, connect, imports, settings
+from bot.handlers import (
+    alerts,
+    commands,
+    connect,
+    disconnect,
+    home,
+    imports,
+    resync,
+    sequences,
+    settings,
+)
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -15,5 +25,15 @@ __all__ = ["register_all"]
 
 
 def register_all(app: AsyncApp, runtime: Runtime) -> None:
-    for module in (commands, connect, settings, alerts, imports):
+    for module in (
+        commands,
+        connect,
+        settings,
+        alerts,
+        imports,
+        sequences,
+        resync,
+        disconnect,
+        home,
+    ):
         module.register(app, runtime)

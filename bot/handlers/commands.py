@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.connectors.registry import display_name
-from bot.handlers import connect, imports, settings
+from bot.handlers import connect, disconnect, imports, resync, sequences, settings, status
 from bot.services.manual import UsageError, add_contact, parse_add
 from bot.storage.models import SyncState
 from bot.views.help import help_message
@@ -94,6 +94,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "connect": connect.open_connect,
     "settings": settings.open_settings,
     "add": _add,
+    "sequences": sequences.list_sequences,
+    "sequence": sequences.open_sequence,
+    "resync": resync.resync,
+    "status": status.show_status,
+    "disconnect": disconnect.confirm_disconnect,
     "import": imports.open_import,
 }
 

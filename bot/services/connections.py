@@ -11,9 +11,10 @@ from bot.connectors.errors import AuthError, ConnectorError, TransientError
 from bot.connectors.registry import display_name
 from bot.storage.crypto import SecretBox
 from bot.storage.db import Database
+from bot.storage.models import ConnectionStatus, utcnow
 from bot.storage.repos import Repo
 
-__all__ = ["ConnectRejected", "connect"]
+__all__ = ["ConnectRejected", "connect", "disconnect"]
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +73,20 @@ async def connect(
         "crm connected", extra={"workspace_id": workspace_id, "user_id": user_id, "kind": kind}
     )
     return identity.label
+
+
+async def disconnect(db: Database, workspace_id: str, user_id: str) -> str | None:
+    """Forget the teammate's credentials and stop syncing. Settings and every membership's
+    state stay, so reconnecting the same CRM later picks up where it stopped. Returns the
+    CRM's name, or None when nothing was connected."""
+    async with db.session() as session:
+        conn = await Repo(session, workspace_id).connection_for(user_id)
+        if conn is None or conn.status == ConnectionStatus.DISCONNECTED:
+            return None
+        conn.credentials = ""
+        conn.status = ConnectionStatus.DISCONNECTED
+        conn.status_reason = f"Disconnected by <@{user_id}> on {utcnow():%Y-%m-%d %H:%M} UTC."
+        conn.paused_until = None
+        kind = conn.kind
+    log.info("crm disconnected", extra={"workspace_id": workspace_id, "user_id": user_id})
+    return display_name(kind)

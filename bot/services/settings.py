@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.db import Database
-from bot.storage.models import Connection, SyncMode
+from bot.storage.models import Connection, ConnectionStatus, SyncMode
 from bot.storage.repos import Repo
 
 __all__ = ["NotConnected", "SettingsUpdate", "load_connection", "save_settings"]
@@ -30,7 +30,7 @@ class SettingsUpdate:
 async def load_connection(db: Database, workspace_id: str, user_id: str) -> Connection:
     async with db.session() as session:
         conn = await Repo(session, workspace_id).connection_for(user_id)
-    if conn is None:
+    if conn is None or conn.status == ConnectionStatus.DISCONNECTED:
         raise NotConnected
     return conn
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -198,6 +199,9 @@ class Membership(Base):
     flag: Mapped[str | None] = mapped_column(String(64))  # e.g. "Exists in Ashby"
     flag_record_id: Mapped[str | None] = mapped_column(String(128))
     flag_record_url: Mapped[str | None] = mapped_column(String(1024))
+    # Set by a resync with backfill: this membership's activity from before the connection
+    # was made is written too (normal syncing only writes activity since the connection).
+    backfill_activity: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Activity(Base):

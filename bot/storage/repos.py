@@ -395,7 +395,8 @@ class Repo:
         self, conn: m.Connection, limit: int
     ) -> list[tuple[m.Activity, m.SyncLink, m.Sequence]]:
         """Activities of linked contacts in the owner's sequences, since the connection was
-        made, not yet written (or left in flight by an interrupted pass)."""
+        made (or any time, for memberships a resync marked for backfill), not yet written
+        (or left in flight by an interrupted pass)."""
         done = exists().where(
             m.ActivityPush.connection_id == conn.id,
             m.ActivityPush.activity_id == m.Activity.id,
@@ -415,7 +416,10 @@ class Repo:
             .where(
                 m.Activity.workspace_id == self.ws,
                 m.Sequence.owner_user_id == conn.user_id,
-                m.Activity.occurred_at >= conn.connected_at,
+                or_(
+                    m.Activity.occurred_at >= conn.connected_at,
+                    m.Membership.backfill_activity.is_(True),
+                ),
                 ~done,
             )
             .order_by(m.Activity.occurred_at, m.Activity.id)
@@ -575,7 +579,10 @@ async def due_connections(session: AsyncSession, now: datetime) -> list[tuple[st
         .where(
             m.Connection.activity_enabled.is_(True),
             m.Sequence.owner_user_id == m.Connection.user_id,
-            m.Activity.occurred_at >= m.Connection.connected_at,
+            or_(
+                m.Activity.occurred_at >= m.Connection.connected_at,
+                m.Membership.backfill_activity.is_(True),
+            ),
             ~exists().where(
                 m.ActivityPush.connection_id == m.Connection.id,
                 m.ActivityPush.activity_id == m.Activity.id,

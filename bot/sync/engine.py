@@ -47,7 +47,7 @@ from bot.storage.models import (
     utcnow,
 )
 from bot.storage.repos import Repo
-from bot.sync.rules import effective_settings, needs_decision_reason
+from bot.sync.rules import disabled_reason, effective_settings, needs_decision_reason
 from bot.sync.statuses import advance_statuses
 
 __all__ = ["ConnectorFactory", "PassResult", "SyncEngine"]
@@ -182,6 +182,9 @@ class SyncEngine:
                 if not rows:
                     return
                 seen.update(r[0].id for r in rows)
+                rows = await self._drop_disabled(conn, repo, rows)
+                if not rows:
+                    continue
                 links = await repo.links_for(conn.id, (c.id for _, _, c in rows))
             unlinked = sorted({c.email for _, _, c in rows if c.id not in links})
             found = await self._call(conn, lambda e=unlinked: self._find(connector, e))
@@ -192,6 +195,23 @@ class SyncEngine:
                 await self._sync_one(
                     conn, connector, membership, sequence, contact, outcome, result
                 )
+
+    @staticmethod
+    async def _drop_disabled(
+        conn: Connection, repo: Repo, rows: list[tuple[Membership, Sequence, Contact]]
+    ) -> list[tuple[Membership, Sequence, Contact]]:
+        """Rule 3: a sequence disabled after its contacts were queued still never syncs."""
+        kept = []
+        for membership, sequence, contact in rows:
+            if not sequence.sync_disabled:
+                kept.append((membership, sequence, contact))
+                continue
+            row = await repo.membership_by_id(membership.id)
+            if row is not None:
+                row.sync_state = SyncState.SKIPPED
+                row.sync_reason = disabled_reason(sequence.name)
+                row.next_attempt_at = None
+        return kept
 
     @staticmethod
     def _to_create(

@@ -1,4 +1,5 @@
-"""PRODUCT.md section 4, rules 1-4 and 7: what a trigger does to a membership.
+"""PRODUCT.md section 4, rules 1-4, 7 and 9: what a trigger (add, reply, resync) does to a
+membership.
 
 Pure functions over rows, so the rules are testable without a database or a CRM.
 """
@@ -8,9 +9,27 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.storage.models import Connection, DedupState, Membership, Sequence, SyncMode, SyncState
+from bot.storage.models import (
+    Connection,
+    ConnectionStatus,
+    DedupState,
+    Membership,
+    Sequence,
+    SyncMode,
+    SyncState,
+)
 
-__all__ = ["EffectiveSettings", "Trigger", "apply_trigger", "effective_settings"]
+__all__ = [
+    "EffectiveSettings",
+    "ResyncSkip",
+    "ResyncVerdict",
+    "Trigger",
+    "apply_resync",
+    "apply_trigger",
+    "disabled_reason",
+    "effective_settings",
+    "resync_verdict",
+]
 
 
 class Trigger(enum.StrEnum):
@@ -51,6 +70,8 @@ def apply_trigger(
     """Move the membership to the state the settings give at the moment of the trigger."""
     if membership.sync_state not in _RETRIGGERABLE:
         return
+    if connection is not None and connection.status == ConnectionStatus.DISCONNECTED:
+        connection = None
     if connection is None:
         _set(
             membership,
@@ -60,20 +81,12 @@ def apply_trigger(
         return
     settings = effective_settings(sequence, connection)
     if settings.disabled:
-        _set(
-            membership,
-            SyncState.SKIPPED,
-            f"Syncing is disabled for the sequence “{sequence.name}”.",
-        )
+        _set(membership, SyncState.SKIPPED, disabled_reason(sequence.name))
         return
     if trigger is Trigger.ADD and connection.dedup_enabled and membership.dedup_state is None:
         membership.dedup_state = DedupState.PENDING
     if settings.mode is SyncMode.OFF:
-        _set(
-            membership,
-            SyncState.SKIPPED,
-            f"Sync mode is Off, so contacts are not sent to {crm_name}.",
-        )
+        _set(membership, SyncState.SKIPPED, off_reason(crm_name))
     elif settings.mode is SyncMode.ON_REPLY and membership.replied_at is None:
         _set(
             membership,
@@ -86,6 +99,21 @@ def apply_trigger(
         _set(membership, SyncState.PENDING, None)
 
 
+def disabled_reason(sequence_name: str) -> str:
+    return f"Syncing is disabled for the sequence “{sequence_name}”."
+
+
+def already_linked_reason(crm_name: str | None) -> str:
+    return (
+        f"Already synced to {crm_name} through another sequence; a resync leaves synced "
+        "contacts alone."
+    )
+
+
+def off_reason(crm_name: str | None) -> str:
+    return f"Sync mode is Off, so contacts are not sent to {crm_name}."
+
+
 def needs_decision_reason(crm_name: str | None) -> str:
     return f"Exists in {crm_name}: waiting for Keep syncing or Skip on the duplicate alert."
 
@@ -94,3 +122,90 @@ def _set(membership: Membership, state: SyncState, reason: str | None) -> None:
     membership.sync_state = state
     membership.sync_reason = reason
     membership.next_attempt_at = None
+
+
+# rule 9: resync ---------------------------------------------------------------------------
+
+
+class ResyncSkip(enum.StrEnum):
+    """Why a resync leaves a membership alone; the value is the preview's wording."""
+
+    SYNCED = "already synced"
+    DISABLED = "sync disabled for the sequence"
+    MODE_OFF = "sync mode is Off"
+    NO_REPLY = "waiting for a reply (syncs on reply)"
+    FLAGGED = "flagged as a duplicate, awaiting your decision"
+    DISMISSED = "skipped after the duplicate warning"
+    REMOVED = "removed from the sequence"
+
+
+@dataclass(frozen=True, slots=True)
+class ResyncVerdict:
+    skip: ResyncSkip | None
+
+    @property
+    def eligible(self) -> bool:
+        return self.skip is None
+
+
+def resync_verdict(
+    membership: Membership, sequence: Sequence, connection: Connection, linked: bool
+) -> ResyncVerdict:
+    """Whether a resync syncs this membership: no link yet and it would sync under the
+    current settings. Synced contacts and the teammate's pending decisions are never touched."""
+    settings = effective_settings(sequence, connection)
+    if linked or membership.sync_state == SyncState.SYNCED:
+        skip: ResyncSkip | None = ResyncSkip.SYNCED
+    elif membership.sync_state == SyncState.NEEDS_DECISION:
+        skip = ResyncSkip.FLAGGED
+    elif membership.sync_state == SyncState.DISMISSED:
+        skip = ResyncSkip.DISMISSED
+    elif membership.state == "removed":
+        skip = ResyncSkip.REMOVED
+    elif settings.disabled:
+        skip = ResyncSkip.DISABLED
+    elif settings.mode is SyncMode.OFF:
+        skip = ResyncSkip.MODE_OFF
+    elif settings.mode is SyncMode.ON_REPLY and membership.replied_at is None:
+        skip = ResyncSkip.NO_REPLY
+    else:
+        skip = None
+    return ResyncVerdict(skip)
+
+
+def apply_resync(
+    membership: Membership,
+    sequence: Sequence,
+    connection: Connection,
+    crm_name: str,
+    *,
+    linked: bool,
+    backfill: bool,
+) -> ResyncVerdict:
+    """The resync trigger: an eligible membership becomes due now (failed ones get a fresh
+    set of tries); an ineligible one that is not settled gets the current reason."""
+    verdict = resync_verdict(membership, sequence, connection, linked)
+    if verdict.eligible:
+        _set(membership, SyncState.PENDING, None)
+        membership.sync_attempts = 0
+        membership.backfill_activity = membership.backfill_activity or backfill
+        if membership.dedup_state == DedupState.PENDING:
+            # The resync preview already looked the email up and the teammate confirmed.
+            membership.dedup_state = DedupState.CLEAR
+        return verdict
+    settled = {SyncState.SYNCED, SyncState.NEEDS_DECISION, SyncState.DISMISSED}
+    if membership.sync_state in settled or verdict.skip is ResyncSkip.REMOVED:
+        return verdict
+    if verdict.skip is ResyncSkip.SYNCED:
+        _set(membership, SyncState.SKIPPED, already_linked_reason(crm_name))
+    elif verdict.skip is ResyncSkip.DISABLED:
+        _set(membership, SyncState.SKIPPED, disabled_reason(sequence.name))
+    elif verdict.skip is ResyncSkip.MODE_OFF:
+        _set(membership, SyncState.SKIPPED, off_reason(crm_name))
+    elif verdict.skip is ResyncSkip.NO_REPLY:
+        _set(
+            membership,
+            SyncState.WAITING,
+            f"Waiting for a reply: contacts sync to {crm_name} when they reply.",
+        )
+    return verdict

@@ -12,6 +12,17 @@ COMMANDS = [
         "/crm settings",
         "when contacts sync, deduplication, activity tracking, default job, alert channel",
     ),
+    ("/crm disconnect", "remove your CRM connection and its saved credentials"),
+    ("/crm sequences", "your sequences with synced, pending, failed and flagged counts"),
+    (
+        "/crm sequence <name or id>",
+        "one sequence's sync mode, sync-as, job, or turn its sync off",
+    ),
+    (
+        "/crm resync <sequence> [email]",
+        "sync contacts not synced yet (one, or all after a preview), with their activity",
+    ),
+    ("/crm status [email]", "connection health and failures, or one contact's sync timeline"),
     ("/crm add <sequence> <email> [first last]", "add one contact to a sequence by hand"),
     ("/crm import", "add the members of a CRM list (Crelate) to a sequence"),
     ("/crm help", "this message"),

@@ -1,0 +1,142 @@
+"""Resync: the preview modal (counts, backfill checkbox, Confirm / Cancel), the progress
+message updated in place, and the summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.resync import ResyncPlan, ResyncProgress
+from bot.views.blocks import context, escape, modal, option, plain, section
+
+CALLBACK_RESYNC = "resync_confirm"
+OPTION_BACKFILL = "backfill"
+BAR_WIDTH = 20
+
+
+def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    filled = width if total == 0 else round(width * done / total)
+    return "▓" * filled + "░" * (width - filled) + f" {done}/{total}"
+
+
+def loading_modal(sequence: str, crm: str) -> dict[str, Any]:
+    return modal(
+        "resync_loading",
+        "Resync",
+        [
+            section(
+                f":hourglass_flowing_sand: Looking up the contacts of *{escape(sequence)}* "
+                f"in {crm}…"
+            )
+        ],
+        close="Close",
+    )
+
+
+def problem_modal(text: str) -> dict[str, Any]:
+    return modal("resync_problem", "Resync", [section(f":warning: {text}")], close="Close")
+
+
+def preview_modal(
+    plan: ResyncPlan, crm: str, *, backfill_available: bool, private_metadata: str
+) -> dict[str, Any]:
+    lines = [
+        f"*To create in {crm}:* {len(plan.to_create)}",
+        f"*To link (already in {crm}):* {len(plan.to_link)}",
+    ]
+    skipped = sum(plan.skipped.values())
+    lines.append(f"*Skipped:* {skipped}")
+    lines += [f"   • {n} {why.value}" for why, n in plan.skipped.most_common()]
+    blocks: list[dict[str, Any]] = [
+        section(f"Resync *{escape(plan.sequence_name)}*: {plan.total} contacts.", block_id="about"),
+        section("\n".join(lines), block_id="counts"),
+    ]
+    if not plan.eligible:
+        blocks.append(context("Nothing to resync: every contact is synced or skipped."))
+        return modal(CALLBACK_RESYNC, "Resync", blocks, close="Close")
+    if backfill_available:
+        choice = {
+            **option("Backfill recorded activity", OPTION_BACKFILL),
+            "description": plain(
+                "Emails, opens, clicks and replies, also from before you connected"
+            ),
+        }
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "backfill",
+                "optional": True,
+                "label": plain("Activity"),
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [choice],
+                    "initial_options": [choice],
+                },
+            }
+        )
+    else:
+        blocks.append(context("Activity tracking is off, so no activity is written."))
+    blocks.append(
+        context(
+            f"Contacts already synced are never changed. Nothing is written to {crm} until "
+            "you confirm; then progress and a summary arrive in your messages with me."
+        )
+    )
+    return modal(
+        CALLBACK_RESYNC,
+        "Resync",
+        blocks,
+        submit="Confirm",
+        close="Cancel",
+        private_metadata=private_metadata,
+    )
+
+
+def progress_message(sequence: str, crm: str, progress: ResyncProgress) -> tuple[str, list]:
+    text = f"Resyncing {sequence} to {crm}: {progress.done}/{progress.total}"
+    blocks = [
+        section(
+            f":arrows_counterclockwise: Resyncing *{escape(sequence)}* to {crm}\n"
+            f"`{bar(progress.done, progress.total)}`",
+            block_id="progress",
+        )
+    ]
+    return text, blocks
+
+
+def summary_message(
+    sequence: str, crm: str, progress: ResyncProgress, skipped: int
+) -> tuple[str, list[dict[str, Any]]]:
+    parts = [
+        f"{progress.created} created",
+        f"{progress.linked} linked to existing records",
+        f"{progress.failed} failed",
+        f"{skipped} skipped",
+    ]
+    if progress.activities:
+        parts.append(f"{progress.activities} activities written")
+    finished = progress.done >= progress.total
+    icon = ":white_check_mark:" if finished and not progress.failed else ":warning:"
+    head = "Resync finished" if finished else "Resync stopped"
+    text = f"{head} for {sequence}: " + ", ".join(parts) + "."
+    blocks: list[dict[str, Any]] = [
+        section(
+            f"{icon} *{head}* for *{escape(sequence)}* ({crm})\n"
+            f"`{bar(progress.done, progress.total)}`\n" + ", ".join(parts) + ".",
+            block_id="summary",
+        )
+    ]
+    waiting = progress.total - progress.done
+    if waiting:
+        why = f": {escape(progress.stopped)}" if progress.stopped else ""
+        blocks.append(
+            section(
+                f"{waiting} contacts are still queued and sync automatically{why}",
+                block_id="waiting",
+            )
+        )
+    if progress.failures:
+        listed = "\n".join(f"• {escape(e)}: {escape(r)}" for e, r in progress.failures[:10])
+        blocks.append(section(f"*Did not sync:*\n{listed}", block_id="failures"))
+        blocks.append(context("`/crm status <email>` shows a contact's timeline and the fix."))
+    return text, blocks
