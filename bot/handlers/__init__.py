@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.handlers import alerts, commands, connect, settings
+from bot.handlers import alerts, commands, connect, mapping, settings, team
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -15,5 +15,5 @@ __all__ = ["register_all"]
 
 
 def register_all(app: AsyncApp, runtime: Runtime) -> None:
-    for module in (commands, connect, settings, alerts):
+    for module in (commands, connect, settings, alerts, mapping, team):
         module.register(app, runtime)

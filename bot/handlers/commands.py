@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.connectors.registry import display_name
-from bot.handlers import connect, settings
+from bot.handlers import connect, mapping, settings, team
 from bot.services.manual import UsageError, add_contact, parse_add
 from bot.storage.models import SyncState
 from bot.views.help import help_message
@@ -94,6 +94,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "connect": connect.open_connect,
     "settings": settings.open_settings,
     "add": _add,
+    "mapping": mapping.open_mapping,
+    "clone": team.open_clone,
+    "role": team.change_role,
 }
 
 

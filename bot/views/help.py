@@ -13,6 +13,9 @@ COMMANDS = [
         "when contacts sync, deduplication, activity tracking, default job, alert channel",
     ),
     ("/crm add <sequence> <email> [first last]", "add one contact to a sequence by hand"),
+    ("/crm mapping", "which contact fields or constants fill which CRM fields"),
+    ("/crm clone", "owners and managers: copy your settings to teammates"),
+    ("/crm role @teammate manager|member", "owners: make a teammate a manager or a member"),
     ("/crm help", "this message"),
 ]
 
