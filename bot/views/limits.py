@@ -26,6 +26,8 @@ __all__ = [
     "load_metadata",
     "option_page",
     "pack_metadata",
+    "page_of",
+    "paged_blocks",
 ]
 
 BLOCKS_PER_VIEW = 100  # modals and App Home
@@ -81,6 +83,56 @@ def page_of(items: Sequence[Any], page: int, size: int) -> tuple[list[Any], int,
     pages = max(1, -(-len(items) // size))
     page = min(max(0, page), pages - 1)
     return list(items[page * size : (page + 1) * size]), page, pages
+
+
+def paged_blocks(
+    items: Sequence[list[Block]],
+    page: int,
+    *,
+    limit: int,
+    nav_action: str,
+    noun: str = "items",
+) -> list[Block]:
+    """One page of ``items`` (each a few blocks, e.g. a sequence with its buttons) within
+    ``limit`` blocks, followed by "Page x of y" and Previous/Next buttons whose ``value`` is the
+    page to show; the handler of ``nav_action`` rebuilds the surface with that page."""
+    if not items:
+        return []
+    widest = max(len(item) for item in items)
+    per_page = max(1, (limit - 2) // max(1, widest))
+    shown, page, pages = page_of(items, page, per_page)
+    blocks = [block for item in shown for block in item]
+    if pages == 1:
+        return blocks
+    first = page * per_page + 1
+    buttons = []
+    if page > 0:
+        buttons.append(_nav_button("Previous", f"{nav_action}_prev", page - 1))
+    if page < pages - 1:
+        buttons.append(_nav_button("Next", f"{nav_action}_next", page + 1))
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"{noun.capitalize()} {first} to {first + len(shown) - 1} of "
+                    f"{len(items)} (page {page + 1} of {pages})",
+                }
+            ],
+        }
+    )
+    blocks.append({"type": "actions", "block_id": f"{nav_action}_pages", "elements": buttons})
+    return blocks
+
+
+def _nav_button(text: str, action_id: str, page: int) -> Block:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": str(page),
+    }
 
 
 # --- private_metadata -------------------------------------------------------------------------
