@@ -122,7 +122,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, change: Any
     ) -> None:
         view = body["view"]
-        conn = await load_connection(runtime.db, context.team_id, context.user_id)
+        try:
+            conn = await load_connection(runtime.db, context.team_id, context.user_id)
+        except NotConnected:
+            await client.views_update(view_id=view["id"], view=problem_modal("CRM", NOT_CONNECTED))
+            return
         meta = await load_metadata(runtime.db, context.team_id, view.get("private_metadata", ""))
         record_type = meta.get("rt") or _record_type(conn)
         fields = await _fields(runtime, conn, record_type)

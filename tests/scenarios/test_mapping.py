@@ -17,6 +17,7 @@ from tests.support.blockkit import assert_valid_view
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import make_event
+from tests.support.slack_requests import fill
 
 
 async def mapping_view(slack: FakeSlack, updates: int) -> dict[str, Any]:
@@ -166,3 +167,35 @@ async def test_mapping_standard_field_and_required_checks(
 async def test_mapping_without_a_connection_says_so(user: SlackUser) -> None:
     body = (await user.command("mapping")).json()
     assert "/crm connect" in body["text"]
+
+
+async def test_rows_are_added_and_removed_keeping_what_was_typed(
+    user: SlackUser, fake_slack: FakeSlack, ashby: AshbyState
+) -> None:
+    await connect_ashby(user, fake_slack)
+    await user.command("mapping")
+    view = await mapping_view(fake_slack, 1)
+    await user.pick(view, "Add row", None)
+    view = await mapping_view(fake_slack, 2)
+    await user.pick(view, "Add row", None)
+    view = await mapping_view(fake_slack, 3)
+    typed = fill(
+        view,
+        {
+            "Row 1: source": "field:title",
+            "Row 1: Ashby field": "location",
+            "Row 2: source": "field:phone",
+            "Row 2: Ashby field": "phoneNumber",
+            "Row 3: source": "constant",
+            "Row 3: custom key or constant": "Someone",
+            "Row 3: Ashby field": "name",
+        },
+    )["state"]["values"]
+    await user.pick({**view, "values": typed}, "Remove row 2", None)
+    view = await mapping_view(fake_slack, 4)
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert len(inputs) == 6
+    assert inputs["map_source_0"]["initial_option"]["value"] == "field:title"
+    assert inputs["map_source_1"]["initial_option"]["value"] == "constant"
+    assert inputs["map_value_1"]["initial_value"] == "Someone"
+    assert inputs["map_field_1"]["initial_option"]["value"] == "name"

@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime, create_app
+from bot.connectors.ashby.emulator import AshbyState
 from bot.settings import Settings
 from bot.storage import models as m
-from tests.conftest import SIGNING_SECRET, TEST_KEY, eventually
+from tests.conftest import OUTREACH_SECRET, SIGNING_SECRET, TEST_KEY, eventually
+from tests.scenarios.conftest import connect_ashby, send_events
 from tests.support import slack_requests as sr
 from tests.support.crm_hosts import HostRouter
 from tests.support.driver import SlackUser
@@ -34,6 +36,8 @@ def oauth_settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         slack_client_secret="client-secret",
         slack_api_url=fake_slack.base_url,
         public_url="https://bot.example.com",
+        outreach_webhook_secret=OUTREACH_SECRET,
+        sync_interval_seconds=0.05,
         encryption_keys=TEST_KEY,
         ashby_api_url="https://api.ashbyhq.test",
         crm_retry_wait_seconds=0,
@@ -130,3 +134,27 @@ async def test_revoked_tokens_are_deleted_and_states_work_once(
     forged = await http.get("/slack/oauth_redirect", params={"code": "x", "state": "forged"})
     assert forged.status_code >= 400
     assert len(await installations(runtime)) == 1
+
+
+async def test_background_alerts_post_with_the_installed_token(
+    multi: tuple[Runtime, httpx.AsyncClient], fake_slack: FakeSlack, ashby: AshbyState
+) -> None:
+    runtime, http = multi
+    assert (await install(http)).status_code == 200
+    user = SlackUser(http, fake_slack, SIGNING_SECRET)
+    await connect_ashby(user, fake_slack)
+    ashby.add_candidate("Jane Doe", "jane@acme.com")
+    runtime.clock.start()
+    event = {
+        "id": "evt-dup-1",
+        "type": "contact.added",
+        "occurred_at": "2026-11-23T09:00:00Z",
+        "team_id": "T0001",
+        "user_id": "U0001",
+        "sequence": {"id": "seq-1", "name": "Backend"},
+        "contact": {"email": "jane@acme.com", "first_name": "Jane"},
+    }
+    await send_events(http, [event])
+    dm = await fake_slack.wait_for("chat.postMessage", within=10)
+    assert dm.token == INSTALLED_TOKEN
+    assert "Exists in Ashby" in dm.args["text"]

@@ -140,8 +140,7 @@ STANDARD_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("location", "Location (city)", "string"),
 )
 
-# Standard candidate fields a mapping may fill; "email" is listed by describe_fields but stays
-# the contact's own address.
+# Standard candidate fields whose mapped value replaces the default ("email" is handled apart).
 MAPPABLE_STANDARD = frozenset({"name", "phoneNumber", "linkedInUrl", "location"})
 
 FIELD_TYPES: dict[str, str] = {
@@ -580,7 +579,8 @@ def valid_url(value: str | None) -> str | None:
 def candidate_body(contact: ContactData) -> dict[str, Any]:
     """The candidate.create body for a contact; optional fields only when they have a value.
     Mapped values of the standard fields (``contact.crm_fields``) win over the defaults; the
-    email always stays the contact's own, since it is what find-before-create looks up."""
+    primary email stays the contact's own (find-before-create looks it up), so a mapped
+    "email" becomes an alternate address."""
     mapped = {k: v for k, v in contact.crm_fields.items() if k in MAPPABLE_STANDARD}
     body: dict[str, Any] = {"name": contact.full_name, "email": contact.email}
     phone = str(mapped.get("phoneNumber") or contact.phone or "").strip()
@@ -595,6 +595,9 @@ def candidate_body(contact: ContactData) -> dict[str, Any]:
     name = str(mapped.get("name") or "").strip()
     if name:
         body["name"] = name
+    other_email = str(contact.crm_fields.get("email") or "").strip().lower()
+    if other_email and other_email != contact.email:
+        body["alternateEmailAddresses"] = [other_email]
     return body
 
 
