@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
-from sqlalchemy import delete, select
+from sqlalchemy import delete, false, select
 
 from bot.storage.crypto import SecretBox
 from bot.storage.db import Database
@@ -27,15 +28,18 @@ __all__ = ["DbInstallationStore", "DbOAuthStateStore"]
 log = logging.getLogger(__name__)
 
 
-def _where(enterprise_id: str | None, team_id: str | None):
-    return (
-        SlackInstallation.enterprise_id.is_(None)
-        if enterprise_id is None
-        else SlackInstallation.enterprise_id == enterprise_id,
-        SlackInstallation.team_id.is_(None)
-        if team_id is None
-        else SlackInstallation.team_id == team_id,
-    )
+def _where(enterprise_id: str | None, team_id: str | None) -> list[Any]:
+    """Filters for one installation. Team ids are unique across Slack, so a team id alone
+    finds a workspace installed inside an Enterprise Grid org too (background work knows only
+    the team id); an org-wide install has no team id and is found by its enterprise id."""
+    if team_id is not None:
+        conditions = [SlackInstallation.team_id == team_id]
+        if enterprise_id is not None:
+            conditions.append(SlackInstallation.enterprise_id == enterprise_id)
+        return conditions
+    if enterprise_id is None:
+        return [false()]  # neither id: match nothing rather than everything
+    return [SlackInstallation.enterprise_id == enterprise_id, SlackInstallation.team_id.is_(None)]
 
 
 class DbInstallationStore(AsyncInstallationStore):
