@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -138,6 +139,7 @@ def _nav_button(text: str, action_id: str, page: int) -> Block:
 # --- private_metadata -------------------------------------------------------------------------
 
 STORED_PREFIX = "db:"
+STORED_STATE_LIFETIME = timedelta(days=1)
 
 
 async def pack_metadata(db: Database, workspace_id: str, state: dict[str, Any]) -> str:
@@ -147,6 +149,10 @@ async def pack_metadata(db: Database, workspace_id: str, state: dict[str, Any]) 
         return text
     key = secrets.token_urlsafe(24)
     async with db.session() as session:
+        # Modals live for hours at most; older stored states are dropped as new ones arrive.
+        await session.execute(
+            delete(ViewState).where(ViewState.created_at < utcnow() - STORED_STATE_LIFETIME)
+        )
         session.add(ViewState(key=key, workspace_id=workspace_id, data=state, created_at=utcnow()))
     return STORED_PREFIX + key
 

@@ -199,3 +199,31 @@ async def test_rows_are_added_and_removed_keeping_what_was_typed(
     assert inputs["map_source_1"]["initial_option"]["value"] == "constant"
     assert inputs["map_value_1"]["initial_value"] == "Someone"
     assert inputs["map_field_1"]["initial_option"]["value"] == "name"
+
+
+async def test_a_crm_with_hundreds_of_fields_is_searched_not_listed(
+    user: SlackUser, fake_slack: FakeSlack, runtime: Runtime, ashby: AshbyState
+) -> None:
+    fields = [ashby.add_custom_field(f"Field {i:03d} " + "x" * 120, "String") for i in range(250)]
+    await connect_ashby(user, fake_slack)
+    await user.command("mapping")
+    view = await mapping_view(fake_slack, 1)
+    element = next(b for b in view["blocks"] if b.get("block_id") == "map_field_0")["element"]
+    assert element["type"] == "external_select"
+
+    everything = await user.suggest(view, element["action_id"], "map_field_0", "")
+    assert len(everything["options"]) == 100
+    found = await user.suggest(view, element["action_id"], "map_field_0", "field 042")
+    [only] = found["options"]
+    assert only["value"] == fields[42].id and len(only["text"]["text"]) <= 75
+
+    saved = await user.submit(
+        view,
+        {
+            "Row 1: source": "field:title",
+            "Row 1: Ashby field": {"text": only["text"], "value": only["value"]},
+        },
+    )
+    assert saved["response_action"] == "update"
+    [version] = await versions(runtime)
+    assert version.rows[0]["crm_field"] == fields[42].id
