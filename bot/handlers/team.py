@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from bot.app import Runtime
     from bot.handlers.commands import Command
 
+log = logging.getLogger(__name__)
+
 CLONE_REFUSED = (
     "Only owners and managers can copy settings to teammates. "
     "Ask a workspace owner to make you a manager with `/crm role @you manager`."
@@ -28,11 +32,18 @@ ROLE_USAGE = "Usage: `/crm role @teammate manager` or `/crm role @teammate membe
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
+# users.info runs before the acknowledgement; a slow answer must not cost the 3 s window.
+LOOKUP_TIMEOUT = 1.0
+
+
 def user_lookup(client: AsyncWebClient) -> SlackUserLookup:
+    """users.info; ``None`` when Slack refuses or is slow (stored roles still apply then)."""
+
     async def lookup(user_id: str) -> dict[str, Any] | None:
         try:
-            answer = await client.users_info(user=user_id)
-        except SlackApiError:
+            answer = await asyncio.wait_for(client.users_info(user=user_id), LOOKUP_TIMEOUT)
+        except (SlackApiError, TimeoutError):
+            log.warning("users.info failed", extra={"user_id": user_id})
             return None
         return answer.get("user")
 
