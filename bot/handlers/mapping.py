@@ -198,6 +198,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         crm = CONNECTORS[conn.kind].display_name
         meta = await load_metadata(runtime.db, context.team_id, view.get("private_metadata", ""))
         record_type = meta.get("rt") or _record_type(conn)
+        if int(meta.get("n", 0)) == 0:  # every row removed: back to the built-in fields
+            version = await save_mapping(
+                runtime.db, context.team_id, conn.id, record_type, [], context.user_id
+            )
+            await ack(response_action="update", view=saved_modal(crm, record_type, version, 0))
+            return
         try:
             fields = await asyncio.wait_for(_fields(runtime, conn, record_type), FIELDS_TIMEOUT)
         except (ConnectorError, TimeoutError) as exc:

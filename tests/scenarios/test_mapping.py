@@ -227,3 +227,18 @@ async def test_a_crm_with_hundreds_of_fields_is_searched_not_listed(
     assert saved["response_action"] == "update"
     [version] = await versions(runtime)
     assert version.rows[0]["crm_field"] == fields[42].id
+
+
+async def test_removing_every_row_saves_an_empty_mapping(
+    user: SlackUser, fake_slack: FakeSlack, runtime: Runtime
+) -> None:
+    await connect_ashby(user, fake_slack)
+    await user.command("mapping")
+    view = await mapping_view(fake_slack, 1)
+    await user.pick(view, "Remove row 1", None)
+    view = await mapping_view(fake_slack, 2)
+    assert not [b for b in view["blocks"] if b["type"] == "input"]
+    saved = await user.submit(view)
+    assert "no rows (the built-in fields)" in str(saved["view"])
+    [version] = await versions(runtime)
+    assert version.rows == []
