@@ -18,11 +18,19 @@ from slack_bolt.async_app import AsyncApp
 from bot.connectors.base import Connector
 from bot.connectors.registry import build_connector
 from bot.notify.alerts import Notifier
-from bot.notify.slack_clients import SingleWorkspaceClients, SlackClients, make_client
+from bot.notify.slack_clients import (
+    MultiWorkspaceClients,
+    SingleWorkspaceClients,
+    SlackClients,
+    make_client,
+)
 from bot.services.crm_oauth import OAuthFlows
 from bot.services.events import OutreachEvent
 from bot.services.jobs import JobCache
+from bot.services.mapping import FieldCache
 from bot.settings import Settings
+from bot.slack_install.oauth import oauth_settings
+from bot.slack_install.stores import DbInstallationStore
 from bot.storage.crypto import SecretBox
 from bot.storage.db import Database, upgrade_to_head
 from bot.storage.models import Connection
@@ -50,8 +58,10 @@ class Runtime:
         self.db = Database(settings.database_url)
         self.box = SecretBox(settings.fernet_keys)
         self.crm_transport = crm_transport
-        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-        self.slack_clients = slack_clients or SingleWorkspaceClients(token, settings.slack_api_url)
+        self.installations = (
+            DbInstallationStore(self.db, self.box) if settings.oauth_install_enabled else None
+        )
+        self.slack_clients = slack_clients or self._slack_clients()
         self.engine = SyncEngine(self.db, self.connector_for)
         self.notifier = Notifier(self.db, self.slack_clients)
         self.runner = InProcessRunner(self.engine, self.notifier)
@@ -59,8 +69,17 @@ class Runtime:
         self.job_cache = JobCache()
         # CRM login flows (Salesforce); the code exchange goes through the CRM transport too.
         self.oauth = OAuthFlows(self.db, self.box, settings, self.connector, crm_transport)
+        self.field_cache = FieldCache()
         self._background: set[asyncio.Task[Any]] = set()
         self.bolt = build_bolt(self) if not settings.missing_slack_settings() else None
+
+    def _slack_clients(self) -> SlackClients:
+        if self.installations is not None:
+            return MultiWorkspaceClients(self.installations, self.settings.slack_api_url)
+        secret = self.settings.slack_bot_token
+        return SingleWorkspaceClients(
+            secret.get_secret_value() if secret else None, self.settings.slack_api_url
+        )
 
     def connector(self, kind: str, credentials: dict[str, str]) -> Connector:
         return build_connector(kind, credentials, self.settings, self.crm_transport)
@@ -109,14 +128,23 @@ def build_bolt(runtime: Runtime) -> AsyncApp:
     from bot.handlers import register_all
 
     settings = runtime.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret
-    app = AsyncApp(
-        signing_secret=secret.get_secret_value() if secret else None,
+    common: dict[str, Any] = {
+        "signing_secret": secret.get_secret_value() if secret else None,
         # HTTP requests must be signed; without a secret (Socket Mode) /slack/events is closed.
-        request_verification_enabled=secret is not None,
-        client=make_client(token, settings.slack_api_url),
-    )
+        "request_verification_enabled": secret is not None,
+    }
+    if runtime.installations is not None:
+        app = AsyncApp(
+            **common,
+            client=make_client(None, settings.slack_api_url),
+            oauth_settings=oauth_settings(runtime, runtime.installations),
+            installation_store_bot_only=True,
+        )
+        app.enable_token_revocation_listeners()
+    else:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        app = AsyncApp(**common, client=make_client(token, settings.slack_api_url))
     register_all(app, runtime)
     return app
 
@@ -156,6 +184,15 @@ def create_app(runtime: Runtime, *, clock: bool = True) -> FastAPI:
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict[str, Any]:
         return {"ok": True, "slack_configured": runtime.bolt is not None}
+
+    if runtime.installations is not None:
+
+        @app.get("/slack/install", include_in_schema=False)
+        @app.get("/slack/oauth_redirect", include_in_schema=False)
+        async def slack_oauth(request: Request):
+            if slack_handler is None:
+                return JSONResponse({"error": "Slack is not configured"}, status_code=503)
+            return await slack_handler.handle(request)
 
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request):

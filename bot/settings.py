@@ -115,6 +115,12 @@ class Settings(BaseSettings):
             return [_dev_key(Path(DEV_KEY_FILE))]
         return [k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()]
 
+    @property
+    def oauth_install_enabled(self) -> bool:
+        """Multi-workspace mode: workspaces install the app through /slack/install, and each
+        one's bot token comes from the database instead of SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
     def missing_slack_settings(self) -> list[str]:
         """Names of the variables still needed before Slack requests can be served."""
         if self.slack_client_id and self.slack_client_secret and self.slack_signing_secret:

@@ -13,9 +13,11 @@ from bot.handlers import (
     disconnect,
     home,
     imports,
+    mapping,
     resync,
     sequences,
     settings,
+    team,
 )
 
 if TYPE_CHECKING:
@@ -35,5 +37,7 @@ def register_all(app: AsyncApp, runtime: Runtime) -> None:
         resync,
         disconnect,
         home,
+        mapping,
+        team,
     ):
         module.register(app, runtime)

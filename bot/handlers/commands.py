@@ -11,7 +11,17 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.connectors.registry import display_name
-from bot.handlers import connect, disconnect, imports, resync, sequences, settings, status
+from bot.handlers import (
+    connect,
+    disconnect,
+    imports,
+    mapping,
+    resync,
+    sequences,
+    settings,
+    status,
+    team,
+)
 from bot.services.manual import UsageError, add_contact, parse_add
 from bot.storage.models import SyncState
 from bot.views.help import help_message
@@ -100,6 +110,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "status": status.show_status,
     "disconnect": disconnect.confirm_disconnect,
     "import": imports.open_import,
+    "mapping": mapping.open_mapping,
+    "clone": team.open_clone,
+    "role": team.change_role,
 }
 
 

@@ -31,6 +31,7 @@ from bot.connectors.errors import (
     ValidationError,
 )
 from bot.connectors.registry import display_name
+from bot.services.mapping import SavedMapping, latest_mapping, mapped_values
 from bot.storage.db import Database
 from bot.storage.models import (
     Activity,
@@ -82,7 +83,9 @@ class PassResult:
     stopped: str | None = None
 
 
-def contact_data(contact: Contact) -> ContactData:
+def contact_data(contact: Contact, mapping: SavedMapping | None = None) -> ContactData:
+    """The connector's view of a contact; ``mapping`` (the latest field mapping for the record
+    type being created) fills ``crm_fields``."""
     return ContactData(
         email=contact.email,
         first_name=contact.first_name,
@@ -93,6 +96,7 @@ def contact_data(contact: Contact) -> ContactData:
         linkedin_url=contact.linkedin_url,
         location=contact.location,
         custom=dict(contact.custom or {}),
+        crm_fields=mapped_values(mapping.rows, contact) if mapping else {},
     )
 
 
@@ -244,9 +248,13 @@ class SyncEngine:
         outcomes: dict[int, CrmRecord | ConnectorError] = {}
         size = max(1, connector.create_batch_size)
         for record_type, contacts in missing.items():
+            async with self.db.session() as session:
+                mapping = await latest_mapping(
+                    Repo(session, conn.workspace_id), conn.id, record_type
+                )
             for start in range(0, len(contacts), size):
                 chunk = contacts[start : start + size]
-                data = [contact_data(c) for c in chunk]
+                data = [contact_data(c, mapping) for c in chunk]
                 try:
                     made = await self._call(
                         conn, lambda d=data, t=record_type: connector.create_many(d, t)
@@ -259,9 +267,10 @@ class SyncEngine:
                     for contact, record in zip(chunk, made, strict=True):
                         outcomes[contact.id] = record
                         if isinstance(record, CrmRecord):
-                            await repo.add_link(
+                            link = await repo.add_link(
                                 conn.id, contact.id, record.id, record.record_type, record.url, True
                             )
+                            link.mapping_version = mapping.version if mapping else None
                             result.created += 1
         return outcomes
 

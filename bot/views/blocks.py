@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.views.limits import (
+    BUTTON_TEXT,
+    HEADER_TEXT,
+    SECTION_TEXT,
+    SURFACE_TITLE,
+)
+from bot.views.limits import clip as truncate
+
 Block = dict[str, Any]
 
-MAX_SECTION_TEXT = 3000
-MAX_PLAIN = 75
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+MAX_SECTION_TEXT = SECTION_TEXT
+MAX_PLAIN = BUTTON_TEXT  # the tightest common plain_text limit (buttons and option text: 75)
 
 
 def plain(text: str, limit: int = MAX_PLAIN) -> dict[str, Any]:
@@ -38,7 +42,7 @@ def context(text: str) -> Block:
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": plain(text, 150)}
+    return {"type": "header", "text": plain(text, HEADER_TEXT)}
 
 
 def button(
@@ -83,11 +87,11 @@ def modal(
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback_id,
-        "title": plain(title, 24),
-        "close": plain(close, 24),
+        "title": plain(title, SURFACE_TITLE),
+        "close": plain(close, SURFACE_TITLE),
         "blocks": blocks,
         "private_metadata": private_metadata,
     }
     if submit:
-        view["submit"] = plain(submit, 24)
+        view["submit"] = plain(submit, SURFACE_TITLE)
     return view

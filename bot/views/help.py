@@ -25,6 +25,9 @@ COMMANDS = [
     ("/crm status [email]", "connection health and failures, or one contact's sync timeline"),
     ("/crm add <sequence> <email> [first last]", "add one contact to a sequence by hand"),
     ("/crm import", "add the members of a CRM list (Crelate) to a sequence"),
+    ("/crm mapping", "which contact fields or constants fill which CRM fields"),
+    ("/crm clone", "owners and managers: copy your settings to teammates"),
+    ("/crm role @teammate manager|member", "owners: make a teammate a manager or a member"),
     ("/crm help", "this message"),
 ]
 

@@ -31,6 +31,10 @@ Inferred or chosen here:
 * The free-text location goes into ``location.city``; LinkedIn URLs without a scheme get
   ``https://``; anything still not a URL is left out rather than failing the whole create.
 * Activity notes end with ``[crm-sync:<marker>]`` so an in-doubt write can be found again.
+* Mapped values: standard fields (name, phoneNumber, linkedInUrl, location) go into
+  ``candidate.create``; custom fields cannot (vendor notes: "No tags/custom fields here"), so
+  each is written with ``customField.setValue {objectId, objectType: Candidate, fieldId,
+  fieldValue}`` right after the create.
 * Field types are reported in a small vocabulary (string, text, email, phone, url, number,
   boolean, date, picklist, multipicklist, currency, number_range, compensation_range).
 """
@@ -38,6 +42,7 @@ Inferred or chosen here:
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
@@ -96,6 +101,8 @@ MAX_PAGES = 10_000
 SNIPPET_CHARS = 500
 MESSAGE_CHARS = 300
 
+log = logging.getLogger(__name__)
+
 PERMISSIONS: dict[str, str] = {
     "apiKey.info": "apiKeysRead",
     "candidate.search": "candidatesRead",
@@ -111,6 +118,7 @@ PERMISSIONS: dict[str, str] = {
     "job.search": "jobsRead",
     "job.info": "jobsRead",
     "customField.list": "hiringProcessMetadataRead",
+    "customField.setValue": "candidatesWrite",
 }
 
 RATE_LIMIT_CODES = frozenset({"rate_limit_exceeded", "concurrent_limit_exceeded"})
@@ -131,6 +139,9 @@ STANDARD_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("linkedInUrl", "LinkedIn URL", "url"),
     FieldSpec("location", "Location (city)", "string"),
 )
+
+# Standard candidate fields whose mapped value replaces the default ("email" is handled apart).
+MAPPABLE_STANDARD = frozenset({"name", "phoneNumber", "linkedInUrl", "location"})
 
 FIELD_TYPES: dict[str, str] = {
     "String": "string",
@@ -229,7 +240,27 @@ class AshbyConnector:
     async def create(self, contact: ContactData, record_type: str) -> CrmRecord:
         self._check_record_type(record_type)
         body = candidate_body(contact)
-        return _record(await self._results("candidate.create", body, idempotent=False))
+        record = _record(await self._results("candidate.create", body, idempotent=False))
+        for field_id, value in custom_field_values(contact).items():
+            await self._set_custom_field(record, field_id, value)
+        return record
+
+    async def _set_custom_field(self, record: CrmRecord, field_id: str, value: Any) -> None:
+        """Custom fields cannot go into ``candidate.create``; a refused value leaves the
+        candidate created (it is linked, not re-created) and is logged with its reason."""
+        body = {
+            "objectId": record.id,
+            "objectType": CANDIDATE,
+            "fieldId": field_id,
+            "fieldValue": value,
+        }
+        try:
+            await self._call("customField.setValue", body, idempotent=True)
+        except ValidationError as exc:
+            log.warning(
+                "Ashby refused a mapped custom field value",
+                extra={"field_id": field_id, "reason": exc.reason},
+            )
 
     async def create_many(
         self, contacts: Sequence[ContactData], record_type: str
@@ -546,16 +577,34 @@ def valid_url(value: str | None) -> str | None:
 
 
 def candidate_body(contact: ContactData) -> dict[str, Any]:
-    """The candidate.create body for a contact; optional fields only when they have a value."""
+    """The candidate.create body for a contact; optional fields only when they have a value.
+    Mapped values of the standard fields (``contact.crm_fields``) win over the defaults; the
+    primary email stays the contact's own (find-before-create looks it up), so a mapped
+    "email" becomes an alternate address."""
+    mapped = {k: v for k, v in contact.crm_fields.items() if k in MAPPABLE_STANDARD}
     body: dict[str, Any] = {"name": contact.full_name, "email": contact.email}
-    if contact.phone and contact.phone.strip():
-        body["phoneNumber"] = contact.phone.strip()
-    linkedin = valid_url(contact.linkedin_url)
+    phone = str(mapped.get("phoneNumber") or contact.phone or "").strip()
+    if phone:
+        body["phoneNumber"] = phone
+    linkedin = valid_url(mapped.get("linkedInUrl") or contact.linkedin_url)
     if linkedin:
         body["linkedInUrl"] = linkedin
-    if contact.location and contact.location.strip():
-        body["location"] = {"city": contact.location.strip()}
+    location = str(mapped.get("location") or contact.location or "").strip()
+    if location:
+        body["location"] = {"city": location}
+    name = str(mapped.get("name") or "").strip()
+    if name:
+        body["name"] = name
+    other_email = str(contact.crm_fields.get("email") or "").strip().lower()
+    if other_email and other_email != contact.email:
+        body["alternateEmailAddresses"] = [other_email]
     return body
+
+
+def custom_field_values(contact: ContactData) -> dict[str, Any]:
+    """Mapped values for Ashby custom fields (by field id), written with customField.setValue."""
+    standard = {f.name for f in STANDARD_FIELDS}
+    return {k: v for k, v in contact.crm_fields.items() if k not in standard}
 
 
 def marker_tag(marker: str) -> str:

@@ -18,7 +18,7 @@ across all of a candidate's addresses; case-insensitive substring match for name
 titles; ``limit`` above 100 clamped to 100; unknown methods → HTTP 404.
 
 Not emulated yet: webhooks, tags, sources, users, ``candidate.update``,
-``customField.setValue``, cursor/sync-token expiry, and the ``openedAfter``-style job filters
+cursor/sync-token expiry, and the ``openedAfter``-style job filters
 (validated, then ignored).
 
 Tests seed an :class:`AshbyState`, serve it with ``httpx.ASGITransport(app=create_app(state))``,
@@ -147,6 +147,8 @@ class Candidate:
     application_ids: list[str] = field(default_factory=list)
     position: str | None = None
     company: str | None = None
+    # field id -> the value object customField.setValue returns (id, title, value, ...)
+    custom_values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def email_values(self) -> list[str]:
         return [e["value"] for e in self.emails]
@@ -163,7 +165,7 @@ class Candidate:
             "tags": [],
             "applicationIds": list(self.application_ids),
             "fileHandles": [],
-            "customFields": [],
+            "customFields": [dict(v) for v in self.custom_values.values()],
             "profileUrl": f"{profile_base_url}/candidates/{self.id}",
         }
         primary_email = next((e for e in self.emails if e["isPrimary"]), None)
@@ -876,6 +878,59 @@ def _job_info(state: AshbyState, key: ApiKey, body: dict[str, Any]) -> dict[str,
     return {"results": state._job(body["id"]).to_api()}
 
 
+SET_VALUE_OBJECTS = ("Application", "Candidate", "Job", "Opening")
+
+
+def _custom_field_set_value(state: AshbyState, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
+    """Candidates only here (the other object types are not emulated); values typed by the
+    field's type as the vendor notes list them."""
+    if body["objectType"] not in SET_VALUE_OBJECTS:
+        raise ApiError("invalid_input", "Invalid value for field: objectType")
+    custom = state.custom_fields.get(body["fieldId"])
+    if custom is None:
+        raise ApiError("custom_field_not_found", "No custom field exists with the given id")
+    if body["objectType"] != "Candidate" or custom.object_type != "Candidate":
+        raise ApiError("invalid_input", "The custom field does not belong to that object type")
+    candidate = state._candidate(body["objectId"])
+    value = body["fieldValue"]
+    if not _custom_value_ok(custom, value):
+        raise ApiError("invalid_input", f"Invalid value for custom field {custom.title}")
+    stored = {
+        "id": custom.id,
+        "isPrivate": custom.is_private,
+        "title": custom.title,
+        "value": value,
+        "valueLabel": value if custom.field_type == "ValueSelect" else None,
+    }
+    candidate.custom_values[custom.id] = stored
+    return {"results": stored}
+
+
+def _custom_value_ok(custom: CustomField, value: Any) -> bool:
+    allowed = {v["value"] for v in custom.selectable_values if not v.get("isArchived")}
+    kind = custom.field_type
+    if kind == "Boolean":
+        return isinstance(value, bool)
+    if kind in ("Number", "Currency"):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "ValueSelect":
+        return isinstance(value, str) and value in allowed
+    if kind == "MultiValueSelect":
+        return isinstance(value, list) and all(v in allowed for v in value)
+    if kind == "Date":
+        return isinstance(value, str) and _parse_iso_or_none(value) is not None
+    if kind in ("String", "LongText"):
+        return isinstance(value, str)
+    return isinstance(value, dict)
+
+
+def _parse_iso_or_none(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def _custom_field_list(state: AshbyState, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
     fields = list(state.custom_fields.values())
     return state._page("customField.list", fields, body, CustomField.to_api)
@@ -998,6 +1053,14 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "job.info": Endpoint("jobsRead", _job_info, Schema({"id": _is_uuid}, required=("id",))),
     "customField.list": Endpoint("hiringProcessMetadataRead", _custom_field_list, Schema(PAGING)),
+    "customField.setValue": Endpoint(
+        "candidatesWrite",
+        _custom_field_set_value,
+        Schema(
+            {"objectId": _is_uuid, "objectType": _is_str, "fieldId": _is_uuid},
+            required=("objectId", "objectType", "fieldId", "fieldValue"),
+        ),
+    ),
 }
 
 
