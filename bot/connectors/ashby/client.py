@@ -52,6 +52,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bot.connectors.activity_text import marker_tag
+from bot.connectors.activity_text import verb as verb_of
 from bot.connectors.base import (
     ActivityKind,
     ActivityRecord,
@@ -154,14 +156,6 @@ FIELD_TYPES: dict[str, str] = {
     "Currency": "currency",
     "NumberRange": "number_range",
     "CompensationRange": "compensation_range",
-}
-
-ACTIVITY_VERBS: dict[ActivityKind, str] = {
-    ActivityKind.SENT: "Email sent",
-    ActivityKind.OPENED: "Email opened",
-    ActivityKind.CLICKED: "Link clicked",
-    ActivityKind.REPLIED: "Replied",
-    ActivityKind.BOUNCED: "Email bounced",
 }
 
 
@@ -607,13 +601,9 @@ def custom_field_values(contact: ContactData) -> dict[str, Any]:
     return {k: v for k, v in contact.crm_fields.items() if k not in standard}
 
 
-def marker_tag(marker: str) -> str:
-    return f"[crm-sync:{marker}]"
-
-
 def note_text(activity: ActivityRecord) -> str:
     """A note a recruiter can read, ending with the marker tag used to find it again."""
-    verb = ACTIVITY_VERBS.get(activity.kind, str(activity.kind).capitalize())
+    verb = verb_of(activity.kind)
     if activity.kind is ActivityKind.REPLIED and activity.sentiment:
         verb = f"{verb} ({activity.sentiment})"
     line = f"{verb} in sequence '{activity.sequence_name}'"

@@ -45,6 +45,8 @@ from typing import Any
 
 import httpx
 
+from bot.connectors.activity_text import marker_tag
+from bot.connectors.activity_text import verb as verb_of
 from bot.connectors.base import (
     ActivityKind,
     ActivityRecord,
@@ -109,13 +111,6 @@ STANDARD_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("ExternalPrimaryKey", "External key", "string"),
 )
 FIELD_TYPES = {"Text": "string", "TextArea": "text", "Email": "email", "Phone": "phone"}
-ACTIVITY_VERBS: dict[ActivityKind, str] = {
-    ActivityKind.SENT: "Email sent",
-    ActivityKind.OPENED: "Email opened",
-    ActivityKind.CLICKED: "Link clicked",
-    ActivityKind.REPLIED: "Replied",
-    ActivityKind.BOUNCED: "Email bounced",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,12 +548,8 @@ def contact_entity(contact: ContactData, record_type_bits: int) -> dict[str, Any
     return {k: v for k, v in entity.items() if v is not None}
 
 
-def marker_tag(marker: str) -> str:
-    return f"[crm-sync:{marker}]"
-
-
 def _subject(activity: ActivityRecord) -> str:
-    verb = ACTIVITY_VERBS.get(activity.kind, str(activity.kind).capitalize())
+    verb = verb_of(activity.kind)
     if activity.subject:
         return f"{verb}: {' '.join(activity.subject.split())}"[:250]
     return verb
@@ -566,7 +557,7 @@ def _subject(activity: ActivityRecord) -> str:
 
 def activity_text(activity: ActivityRecord) -> str:
     """What the recruiter reads on the timeline, ending with the marker used to find it."""
-    verb = ACTIVITY_VERBS.get(activity.kind, str(activity.kind).capitalize())
+    verb = verb_of(activity.kind)
     if activity.kind is ActivityKind.REPLIED and activity.sentiment:
         verb = f"{verb} ({activity.sentiment.replace('_', ' ')})"
     line = f"{verb} in sequence '{activity.sequence_name}'"

@@ -39,8 +39,8 @@ from typing import Any
 
 import httpx
 
+from bot.connectors.activity_text import activity_lines, marker_tag
 from bot.connectors.base import (
-    ActivityKind,
     ActivityRecord,
     Capability,
     ContactData,
@@ -94,14 +94,6 @@ FIELD_TYPES = {
     "Number": "number",
     "Currency": "currency",
     "Memo": "text",
-}
-
-VERBS = {
-    ActivityKind.SENT: "Email sent",
-    ActivityKind.OPENED: "Email opened",
-    ActivityKind.CLICKED: "Link clicked",
-    ActivityKind.REPLIED: "Replied",
-    ActivityKind.BOUNCED: "Email bounced",
 }
 
 
@@ -405,20 +397,8 @@ def candidate_body(contact: ContactData, status: str) -> dict[str, Any]:
     return body
 
 
-def marker_tag(marker: str) -> str:
-    return f"[crm-sync:{marker}]"
-
-
 def activity_notes(activity: ActivityRecord) -> str:
-    lines = [f"{VERBS[activity.kind]} in sequence '{activity.sequence_name}'"]
-    if activity.subject:
-        lines.append(f"Subject: {activity.subject}")
-    if activity.snippet:
-        lines.append(activity.snippet[:500])
-    if activity.sentiment:
-        lines.append(f"Sentiment: {activity.sentiment}")
-    lines.append(marker_tag(activity.marker))
-    return "\n".join(lines)
+    return "\n".join(activity_lines(activity))
 
 
 def pcr_time(moment: datetime) -> str:

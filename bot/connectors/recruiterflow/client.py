@@ -40,8 +40,8 @@ from typing import Any
 
 import httpx
 
+from bot.connectors.activity_text import activity_lines, marker_tag
 from bot.connectors.base import (
-    ActivityKind,
     ActivityRecord,
     Capability,
     ContactData,
@@ -101,14 +101,6 @@ FIELD_TYPES = {
     "date": "date",
     "yes_no": "boolean",
     "money": "currency",
-}
-
-VERBS = {
-    ActivityKind.SENT: "Email sent",
-    ActivityKind.OPENED: "Email opened",
-    ActivityKind.CLICKED: "Link clicked",
-    ActivityKind.REPLIED: "Replied",
-    ActivityKind.BOUNCED: "Email bounced",
 }
 
 
@@ -437,20 +429,8 @@ def person_body(contact: ContactData, record_type: str, source: str) -> dict[str
     return body
 
 
-def marker_tag(marker: str) -> str:
-    return f"[crm-sync:{marker}]"
-
-
 def activity_text(activity: ActivityRecord) -> str:
-    parts = [f"{VERBS[activity.kind]} in sequence '{activity.sequence_name}'"]
-    if activity.subject:
-        parts.append(f"Subject: {activity.subject}")
-    if activity.snippet:
-        parts.append(activity.snippet[:500])
-    if activity.sentiment:
-        parts.append(f"Sentiment: {activity.sentiment}")
-    parts.append(marker_tag(activity.marker))
-    return "\n".join(parts)
+    return "\n".join(activity_lines(activity))
 
 
 def rf_time(moment: datetime) -> str:

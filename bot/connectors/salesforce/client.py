@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 
+from bot.connectors.activity_text import marker_tag
 from bot.connectors.base import (
     ActivityKind,
     ActivityRecord,
@@ -672,10 +673,6 @@ def lead_or_contact_body(contact: ContactData, record_type: str) -> dict[str, An
     if not body.get("LastName"):
         body["LastName"] = contact.email.split("@", 1)[0][:80]
     return body
-
-
-def marker_tag(marker: str) -> str:
-    return f"[crm-sync:{marker}]"
 
 
 def task_body(who_id: str, activity: ActivityRecord) -> dict[str, Any]:
