@@ -121,8 +121,10 @@ class SyncEngine:
                 return result
         connector = await self.connector_for(conn)
         try:
-            await self._dedup(conn, connector, result)
-            await self._sync(conn, connector, result)
+            # Emails the dedup step just found absent need no second lookup in this pass.
+            cleared: set[str] = set()
+            await self._dedup(conn, connector, result, cleared)
+            await self._sync(conn, connector, result, cleared)
             if conn.activity_enabled:
                 await self._activities(conn, connector, result)
             result.statuses = await advance_statuses(
@@ -141,7 +143,9 @@ class SyncEngine:
 
     # step 1: deduplication warning ---------------------------------------------------------
 
-    async def _dedup(self, conn: Connection, connector: Connector, result: PassResult) -> None:
+    async def _dedup(
+        self, conn: Connection, connector: Connector, result: PassResult, cleared: set[str]
+    ) -> None:
         crm = display_name(conn.kind)
         while True:
             async with self.db.session() as session:
@@ -156,6 +160,7 @@ class SyncEngine:
                     record = found.get(contact.email)
                     if record is None:
                         membership.dedup_state = DedupState.CLEAR
+                        cleared.add(contact.email)
                         continue
                     self._flag(membership, record, crm)
                     await repo.add_alert(
@@ -175,7 +180,9 @@ class SyncEngine:
 
     # step 2: find before create, then jobs --------------------------------------------------
 
-    async def _sync(self, conn: Connection, connector: Connector, result: PassResult) -> None:
+    async def _sync(
+        self, conn: Connection, connector: Connector, result: PassResult, cleared: set[str]
+    ) -> None:
         seen: set[int] = set()
         while True:
             async with self.db.session() as session:
@@ -190,7 +197,7 @@ class SyncEngine:
                 if not rows:
                     continue
                 links = await repo.links_for(conn.id, (c.id for _, _, c in rows))
-            unlinked = sorted({c.email for _, _, c in rows if c.id not in links})
+            unlinked = sorted({c.email for _, _, c in rows if c.id not in links} - cleared)
             found = await self._call(conn, lambda e=unlinked: self._find(connector, e))
             missing = self._to_create(conn, connector, rows, links, found)
             outcomes = await self._create_missing(conn, connector, missing, result)

@@ -313,3 +313,20 @@ async def test_concurrent_passes_of_one_connection_never_overlap(
     await runtime.runner.drain()
     assert ashby.calls["candidate.create"] == 20
     assert len(ashby.candidates) == 20
+
+
+async def test_a_new_contact_is_looked_up_once_per_pass(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+) -> None:
+    """The duplicate check already looked the email up; syncing in the same pass reuses it."""
+    await connect_ashby(user, fake_slack)
+    emails = [f"new{i}@acme.com" for i in range(3)]
+    await send_events(http, [added(email, "New") for email in emails])
+    ashby.reset_calls()
+    await runtime.runner.run_pass_now("T0001", 1)
+    assert all(len(candidates_with(ashby, email)) == 1 for email in emails)
+    assert ashby.calls["candidate.search"] == len(emails)
