@@ -262,7 +262,10 @@ class AshbyConnector:
         return await create_each(self, contacts, record_type)
 
     async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
-        if job_id in record.job_ids or await self._has_application(record.id, job_id):
+        # Apply first and look only when refused: the engine keeps its own record of
+        # assignments, so a second application is rare and an up-front check would cost a
+        # candidate.info call on every assignment.
+        if job_id in record.job_ids:
             return
         body = {"candidateId": record.id, "jobId": job_id}
         try:

@@ -202,9 +202,8 @@ async def test_an_answer_without_the_envelope_is_a_system_error(mock, client):
 async def test_duplicate_application_failure_counts_as_success(mock, client):
     job_id = "e9ed20fd-d45f-4aad-8a00-a19bfba0083e"
     app_id = "0c1e5b4a-1d0f-4a5e-9a55-3c2b1b5f7a10"
-    mock.post("/candidate.info").mock(
-        side_effect=[ok({**JANE, "applicationIds": []}), ok({**JANE, "applicationIds": [app_id]})]
-    )
+    # Applied first; only the refusal makes the connector look at the candidate's applications.
+    mock.post("/candidate.info").mock(return_value=ok({**JANE, "applicationIds": [app_id]}))
     mock.post("/application.info").mock(return_value=ok({"id": app_id, "job": {"id": job_id}}))
     create = mock.post("/application.create").mock(
         return_value=fail("application_already_exists", "already considered")
