@@ -18,6 +18,7 @@ from bot.connectors.errors import ConnectorError, ValidationError
 __all__ = [
     "ActivityKind",
     "ActivityRecord",
+    "BatchActivityLogger",
     "Capability",
     "Connector",
     "ContactData",
@@ -239,3 +240,17 @@ class StatusAdvancer(Protocol):
     async def set_status(self, record: CrmRecord, status: CrmStatus, job_id: str | None) -> None:
         """Move the record to ``status`` (on ``job_id``'s pipeline where statuses live on
         jobs); raise ValidationError when the record cannot take a status this way."""
+
+
+@runtime_checkable
+class BatchActivityLogger(Protocol):
+    """A CRM that writes many activities in one call (Salesforce Tasks via Collections).
+    The engine uses it when present and falls back to ``log_activity`` one by one."""
+
+    activity_batch_size: int
+
+    async def log_activities(
+        self, items: Sequence[tuple[CrmRecord, ActivityRecord]]
+    ) -> list[str | ConnectorError]:
+        """Write up to ``activity_batch_size`` activities; one result per item in order: the
+        CRM's id, or the error for an activity the CRM refused. Whole-call failures raise."""

@@ -22,7 +22,14 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.connectors.base import ActivityKind, ActivityRecord, Connector, ContactData, CrmRecord
+from bot.connectors.base import (
+    ActivityKind,
+    ActivityRecord,
+    BatchActivityLogger,
+    Connector,
+    ContactData,
+    CrmRecord,
+)
 from bot.connectors.errors import (
     AuthError,
     ConnectorError,
@@ -58,6 +65,9 @@ log = logging.getLogger(__name__)
 ConnectorFactory = Callable[[Connection], Awaitable[Connector]]
 
 BATCH = 200
+# Memberships synced per round: large enough that batch CRMs fill whole create calls (a
+# Salesforce Collections call takes 200) across lookup batches, small enough for one session.
+SYNC_BATCH = 1000
 MAX_TRANSIENT_ATTEMPTS = 8
 DEFAULT_PAUSE = timedelta(seconds=60)
 ALERT_EXISTS = "exists_in_crm"
@@ -97,6 +107,18 @@ def contact_data(contact: Contact, mapping: SavedMapping | None = None) -> Conta
         location=contact.location,
         custom=dict(contact.custom or {}),
         crm_fields=mapped_values(mapping.rows, contact) if mapping else {},
+    )
+
+
+def activity_record(conn: Connection, activity: Activity, sequence: Sequence) -> ActivityRecord:
+    return ActivityRecord(
+        kind=ActivityKind(activity.kind),
+        occurred_at=activity.occurred_at,
+        sequence_name=sequence.name,
+        marker=f"{conn.id}-{activity.id}",
+        subject=activity.subject,
+        snippet=activity.snippet,
+        sentiment=activity.sentiment,
     )
 
 
@@ -187,9 +209,8 @@ class SyncEngine:
         while True:
             async with self.db.session() as session:
                 repo = Repo(session, conn.workspace_id)
-                rows = [
-                    r for r in await repo.sync_due(conn, utcnow(), BATCH) if r[0].id not in seen
-                ]
+                due = await repo.sync_due(conn, utcnow(), SYNC_BATCH)
+                rows = [r for r in due if r[0].id not in seen]
                 if not rows:
                     return
                 seen.update(r[0].id for r in rows)
@@ -372,63 +393,99 @@ class SyncEngine:
     # step 3: activity -----------------------------------------------------------------------
 
     async def _activities(self, conn: Connection, connector: Connector, result: PassResult) -> None:
+        size = connector.activity_batch_size if isinstance(connector, BatchActivityLogger) else 1
+        seen: set[int] = set()  # left in flight by an outage: retried next pass, not in a loop
         while True:
             async with self.db.session() as session:
                 rows = await Repo(session, conn.workspace_id).activities_to_push(conn, BATCH)
+            rows = [row for row in rows if row[0].id not in seen]
             if not rows:
                 return
-            for activity, link, sequence in rows:
-                await self._push_activity(conn, connector, activity, link, sequence, result)
+            seen.update(activity.id for activity, _, _ in rows)
+            for start in range(0, len(rows), size):
+                await self._push_activities(conn, connector, rows[start : start + size], result)
 
-    async def _push_activity(
+    async def _push_activities(
         self,
         conn: Connection,
         connector: Connector,
-        activity: Activity,
-        link: SyncLink,
-        sequence: Sequence,
+        rows: list[tuple[Activity, SyncLink, Sequence]],
         result: PassResult,
     ) -> None:
-        record = record_of(link)
-        payload = ActivityRecord(
-            kind=ActivityKind(activity.kind),
-            occurred_at=activity.occurred_at,
-            sequence_name=sequence.name,
-            marker=f"{conn.id}-{activity.id}",
-            subject=activity.subject,
-            snippet=activity.snippet,
-            sentiment=activity.sentiment,
-        )
+        """Write a chunk once each: marked in flight first; one left in flight by an earlier
+        pass is looked for in the CRM before it is written again."""
+        items = {
+            activity.id: (record_of(link), activity_record(conn, activity, sequence))
+            for activity, link, sequence in rows
+        }
+        in_doubt = await self._mark_in_flight(conn, list(items))
+        outcomes: dict[int, str | ConnectorError | None] = {}
+        try:
+            for activity_id in in_doubt:
+                record, payload = items[activity_id]
+                if await self._call(
+                    conn, lambda r=record, p=payload: connector.activity_exists(r, p.marker)
+                ):
+                    outcomes[activity_id] = None
+            to_write = [a for a in items if a not in outcomes]
+            written = await self._call(
+                conn, lambda: self._write(connector, [items[a] for a in to_write])
+            )
+            outcomes.update(zip(to_write, written, strict=True))
+        except TransientError:
+            pass  # what was not written stays in flight: checked in the CRM before the next try
+        await self._record_pushes(conn, outcomes, result)
+
+    @staticmethod
+    async def _write(
+        connector: Connector, items: list[tuple[CrmRecord, ActivityRecord]]
+    ) -> list[str | ConnectorError]:
+        if isinstance(connector, BatchActivityLogger) and len(items) > 1:
+            return await connector.log_activities(items)
+        written: list[str | ConnectorError] = []
+        for record, payload in items:
+            try:
+                written.append(await connector.log_activity(record, payload))
+            except ValidationError as exc:
+                written.append(exc)
+        return written
+
+    async def _mark_in_flight(self, conn: Connection, activity_ids: list[int]) -> list[int]:
+        """Add in-flight pushes; returns the ids that already had one (in doubt)."""
+        in_doubt = []
         async with self.db.session() as session:
             repo = Repo(session, conn.workspace_id)
-            push = await repo.activity_push(conn.id, activity.id)
-            in_doubt = push is not None
-            if push is None:
+            for activity_id in activity_ids:
+                if await repo.activity_push(conn.id, activity_id) is not None:
+                    in_doubt.append(activity_id)
+                    continue
                 session.add(
                     ActivityPush(
                         workspace_id=conn.workspace_id,
                         connection_id=conn.id,
-                        activity_id=activity.id,
+                        activity_id=activity_id,
                         status="in_flight",
                     )
                 )
-        try:
-            if in_doubt and await self._call(
-                conn, lambda: connector.activity_exists(record, payload.marker)
-            ):
-                crm_id = None
-            else:
-                crm_id = await self._call(conn, lambda: connector.log_activity(record, payload))
-            status, reason = "done", None
-            result.activities += 1
-        except ValidationError as exc:
-            status, reason = "failed", exc.reason
-        except TransientError:
-            return  # stays in flight: checked in the CRM before the next try
+        return in_doubt
+
+    async def _record_pushes(
+        self,
+        conn: Connection,
+        outcomes: dict[int, str | ConnectorError | None],
+        result: PassResult,
+    ) -> None:
         async with self.db.session() as session:
-            push = await Repo(session, conn.workspace_id).activity_push(conn.id, activity.id)
-            if push is not None:
-                push.status, push.reason, push.crm_activity_id = status, reason, crm_id
+            repo = Repo(session, conn.workspace_id)
+            for activity_id, outcome in outcomes.items():
+                push = await repo.activity_push(conn.id, activity_id)
+                if push is None:
+                    continue
+                if isinstance(outcome, ConnectorError):
+                    push.status, push.reason = "failed", outcome.reason
+                else:
+                    push.status, push.crm_activity_id = "done", outcome
+                    result.activities += 1
 
     # connector calls and connection health ---------------------------------------------------
 

@@ -330,3 +330,26 @@ async def test_a_new_contact_is_looked_up_once_per_pass(
     await runtime.runner.run_pass_now("T0001", 1)
     assert all(len(candidates_with(ashby, email)) == 1 for email in emails)
     assert ashby.calls["candidate.search"] == len(emails)
+
+
+async def test_an_outage_while_writing_notes_ends_the_pass_and_loses_nothing(
+    user: SlackUser,
+    fake_slack: FakeSlack,
+    runtime: Runtime,
+    ashby: AshbyState,
+    http: httpx.AsyncClient,
+) -> None:
+    await connect_ashby(user, fake_slack)
+    await send_events(http, [added("jane@acme.com", "Jane"), make_event(type="email.sent")])
+    ashby.inject_fault("candidate.createNote", status=503, times=None)
+    await runtime.runner.run_pass_now("T0001", 1)  # returns: the pending note is not retried
+    [jane] = candidates_with(ashby, "jane@acme.com")
+    assert ashby.notes_for(jane.id) == []
+    async with runtime.db.session() as session:
+        [push] = (await session.scalars(select(m.ActivityPush))).all()
+    assert push.status == "in_flight"
+
+    ashby.clear_faults()
+    await runtime.runner.run_pass_now("T0001", 1)
+    await runtime.runner.run_pass_now("T0001", 1)
+    assert len(ashby.notes_for(jane.id)) == 1

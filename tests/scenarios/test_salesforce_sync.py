@@ -15,7 +15,6 @@ from bot.connectors.salesforce.emulator import SalesforceState
 from bot.services.connections import connect
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
-from bot.sync.engine import BATCH
 from tests.conftest import (
     SALESFORCE_CLIENT_ID,
     SALESFORCE_INSTANCE_URL,
@@ -147,22 +146,18 @@ async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplica
     assert {(t["TaskSubtype"], t["Status"]) for t in tasks} == {("Email", "Completed")}
     assert {t["WhoId"] for t in tasks} == {link.crm_record_id for link in links}
 
-    # The fewest calls: per batch of 200 memberships two SOQL queries (Leads, Contacts) and
-    # one Collections call per 200 new records in it; then one call per Task.
-    batches = [emails[i : i + BATCH] for i in range(0, len(emails), BATCH)]
-    creates = sum(math.ceil(sum(e not in existing for e in b) / 200) for b in batches)
-    assert salesforce.calls == {
-        "query": 2 * len(batches),
-        "composite/sobjects": creates,
-        "sobjects/Task": 500,
-    }
-    assert (2 * len(batches), creates) == (6, 3)
+    # The fewest calls: two SOQL queries (Leads, Contacts) per 200 emails, one Collections
+    # call per 200 new records, and one per 200 Tasks.
+    lookups = 2 * math.ceil(len(emails) / 200)
+    collections = math.ceil(created / 200) + math.ceil(len(tasks) / 200)
+    assert salesforce.calls == {"query": lookups, "composite/sobjects": collections}
+    assert (lookups, collections) == (6, 2 + 3)
     assert all(call.status in (200, 201) for call in salesforce.call_log)
 
     # Replays and another pass change nothing and call nothing.
     assert (await send_events(http, events))["duplicates"] == 1000
     await runtime.runner.run_pass_now(TEAM, conn_id)
-    assert sum(salesforce.calls.values()) == 6 + creates + 500
+    assert sum(salesforce.calls.values()) == lookups + collections
     assert len(salesforce.records["Task"]) == 500
 
 

@@ -163,6 +163,7 @@ class SalesforceConnector:
     capabilities = frozenset({Capability.ACTIVITY, Capability.FIELD_MAPPING})
     find_batch_size = MAX_FIND_BATCH
     create_batch_size = 200
+    activity_batch_size = 200
 
     def __init__(
         self,
@@ -308,6 +309,28 @@ class SalesforceConnector:
             idempotent=False,
         )
         return _require_id(response.json(), "the Task create")
+
+    async def log_activities(
+        self, items: Sequence[tuple[CrmRecord, ActivityRecord]]
+    ) -> list[str | ConnectorError]:
+        """Tasks through sObject Collections: up to 200 per call, each accepted or refused."""
+        if not items:
+            return []
+        records = [
+            {"attributes": {"type": "Task"}, **task_body(record.id, activity)}
+            for record, activity in items
+        ]
+        body = {"allOrNone": False, "records": records}
+        try:
+            response = await self._request(
+                "POST", "composite/sobjects", op="log email Tasks", json=body, idempotent=False
+            )
+        except ValidationError as exc:
+            return [exc] * len(items)
+        results = response.json()
+        if not isinstance(results, list) or len(results) != len(items):
+            raise SystemError_("Salesforce answered the Task create with a different count.")
+        return [_task_outcome(result) for result in results]
 
     async def activity_exists(self, record: CrmRecord, marker: str) -> bool:
         soql = (
@@ -611,6 +634,13 @@ def classify_response(response: httpx.Response, op: str) -> ConnectorError | Non
         retry_after=retry_after_seconds(response),
         credential="Salesforce login",
     )
+
+
+def _task_outcome(result: Any) -> str | ConnectorError:
+    if isinstance(result, dict) and result.get("success") and result.get("id"):
+        return str(result["id"])
+    errors = result.get("errors") if isinstance(result, dict) else None
+    return _record_error("Task", errors[0] if isinstance(errors, list) and errors else {})
 
 
 def _record_error(record_type: str, error: Mapping[str, Any]) -> ConnectorError:
