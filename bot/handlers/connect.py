@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.connectors.base import Capability
 from bot.connectors.registry import CONNECTORS
 from bot.services.connections import ConnectRejected, connect
 from bot.services.crm_oauth import STATE_LIFETIME, OAuthNotConfigured
@@ -184,7 +185,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         except ConnectRejected as exc:
             await ack(response_action="errors", errors={first_field: exc.reason[:150]})
             return
-        await ack(
-            response_action="update", view=connected_modal(CONNECTORS[kind].display_name, identity)
+        spec = CONNECTORS[kind]
+        done = connected_modal(
+            spec.display_name, identity, has_jobs=Capability.JOBS in spec.capabilities
         )
+        await ack(response_action="update", view=done)
         await runtime.kick()

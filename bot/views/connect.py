@@ -84,15 +84,13 @@ def credentials_modal(
     )
 
 
-def connected_modal(crm: str, identity: str) -> dict[str, Any]:
+def connected_modal(crm: str, identity: str, *, has_jobs: bool = True) -> dict[str, Any]:
+    choices = "when contacts sync, the default job" if has_jobs else "when contacts sync"
     blocks = [
         section(
             f":white_check_mark: Connected to *{crm}* as *{escape(identity)}*.", block_id="done"
         ),
-        context(
-            "Next: `/crm settings` to choose when contacts sync, the default job "
-            "and the alert channel."
-        ),
+        context(f"Next: `/crm settings` to choose {choices} and the alert channel."),
     ]
     return modal("connect_done", f"{crm} connected", blocks, close="Done")
 
