@@ -403,26 +403,14 @@ class Repo:
             m.ActivityPush.status != "in_flight",
         )
         rows = await self.session.execute(
-            select(m.Activity, m.SyncLink, m.Sequence)
-            .join(m.Membership, m.Membership.id == m.Activity.membership_id)
-            .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
-            .join(
-                m.SyncLink,
-                and_(
-                    m.SyncLink.contact_id == m.Membership.contact_id,
-                    m.SyncLink.connection_id == conn.id,
-                ),
-            )
+            self._linked_activities(conn)
             .where(
-                m.Activity.workspace_id == self.ws,
-                m.Sequence.owner_user_id == conn.user_id,
                 or_(
                     m.Activity.occurred_at >= conn.connected_at,
                     m.Membership.backfill_activity.is_(True),
                 ),
                 ~done,
             )
-            .order_by(m.Activity.occurred_at, m.Activity.id)
             .limit(limit)
         )
         return list(rows.all())
@@ -433,6 +421,18 @@ class Repo:
         """Sent and replied activities of linked contacts in the owner's sequences, since the
         connection was made, whose status changes are not settled yet (status advance)."""
         rows = await self.session.execute(
+            self._linked_activities(conn)
+            .where(
+                m.Activity.occurred_at >= conn.connected_at,
+                _status_unsettled(conn.id),
+            )
+            .limit(limit)
+        )
+        return list(rows.all())
+
+    def _linked_activities(self, conn: m.Connection):
+        """Activities of contacts linked on ``conn``, in its owner's sequences, oldest first."""
+        return (
             select(m.Activity, m.SyncLink, m.Sequence)
             .join(m.Membership, m.Membership.id == m.Activity.membership_id)
             .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
@@ -443,16 +443,9 @@ class Repo:
                     m.SyncLink.connection_id == conn.id,
                 ),
             )
-            .where(
-                m.Activity.workspace_id == self.ws,
-                m.Sequence.owner_user_id == conn.user_id,
-                m.Activity.occurred_at >= conn.connected_at,
-                _status_unsettled(conn.id),
-            )
+            .where(m.Activity.workspace_id == self.ws, m.Sequence.owner_user_id == conn.user_id)
             .order_by(m.Activity.occurred_at, m.Activity.id)
-            .limit(limit)
         )
-        return list(rows.all())
 
     async def activity_push(self, connection_id: int, activity_id: int) -> m.ActivityPush | None:
         return await self.session.scalar(
