@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -11,8 +10,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.connectors.base import Capability
-from bot.connectors.errors import ConnectorError
 from bot.connectors.registry import CONNECTORS
+from bot.handlers.jobs import job_options, warm_jobs
 from bot.services.sequences import (
     SequenceNotFound,
     SequenceOverrides,
@@ -24,7 +23,6 @@ from bot.services.settings import NotConnected, load_connection
 from bot.storage import models as m
 from bot.storage.models import Connection, SyncMode
 from bot.storage.repos import Repo
-from bot.views.blocks import option
 from bot.views.sequences import (
     ACTION_EDIT_SEQUENCE,
     ACTION_SEQUENCE_JOB,
@@ -104,14 +102,7 @@ async def _open_modal(
     view = sequence_modal(form, f"{seq.id}|{channel_id or ''}")
     await client.views_open(trigger_id=trigger_id, view=view)
     if form.supports_jobs:
-        runtime.spawn(_warm_jobs(runtime, conn))
-
-
-async def _warm_jobs(runtime: Runtime, conn: Connection) -> None:
-    try:
-        await runtime.job_cache.jobs(conn.id, lambda: runtime.connector_for(conn))
-    except ConnectorError as exc:
-        log.warning("could not load jobs", extra={"connection_id": conn.id, "kind": exc.kind})
+        runtime.spawn(warm_jobs(runtime, conn))
 
 
 async def open_sequence(cmd: Command) -> None:
@@ -188,19 +179,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await respond(replace_original=True, text=text, blocks=blocks)
 
     @app.options(ACTION_SEQUENCE_JOB)
-    async def job_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        try:
-            conn = await load_connection(runtime.db, context.team_id, context.user_id)
-            jobs = await asyncio.wait_for(
-                runtime.job_cache.search(
-                    conn.id, lambda: runtime.connector_for(conn), body.get("value", "")
-                ),
-                timeout=2.5,
-            )
-        except (NotConnected, ConnectorError, TimeoutError):
-            await ack(options=[])
-            return
-        await ack(options=[option(job.title, job.id) for job in jobs])
+    async def job_search(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        query = body.get("value", "")
+        await ack(options=await job_options(runtime, context.team_id, context.user_id, query))
 
     @app.view(CALLBACK_SEQUENCE)
     async def submitted(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -10,11 +9,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.connectors.base import Capability
-from bot.connectors.errors import ConnectorError
 from bot.connectors.registry import CONNECTORS
+from bot.handlers.jobs import job_options, warm_jobs
 from bot.services.settings import NotConnected, SettingsUpdate, load_connection, save_settings
 from bot.storage.models import Connection, SyncMode
-from bot.views.blocks import option
 from bot.views.settings import (
     ACTION_JOB,
     CALLBACK_SETTINGS,
@@ -64,14 +62,7 @@ async def open_settings(cmd: Command) -> None:
         trigger_id=cmd.trigger_id, view=settings_modal(settings_form(conn), cmd.channel_id or "")
     )
     if settings_form(conn).supports_jobs:
-        cmd.runtime.spawn(_warm_jobs(cmd.runtime, conn))
-
-
-async def _warm_jobs(runtime: Runtime, conn: Connection) -> None:
-    try:
-        await runtime.job_cache.jobs(conn.id, lambda: runtime.connector_for(conn))
-    except ConnectorError as exc:
-        log.warning("could not load jobs", extra={"connection_id": conn.id, "kind": exc.kind})
+        cmd.runtime.spawn(warm_jobs(cmd.runtime, conn))
 
 
 def parse_settings(
@@ -98,19 +89,9 @@ def parse_settings(
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.options(ACTION_JOB)
-    async def job_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        try:
-            conn = await load_connection(runtime.db, context.team_id, context.user_id)
-            jobs = await asyncio.wait_for(
-                runtime.job_cache.search(
-                    conn.id, lambda: runtime.connector_for(conn), body.get("value", "")
-                ),
-                timeout=2.5,
-            )
-        except (NotConnected, ConnectorError, TimeoutError):
-            await ack(options=[])
-            return
-        await ack(options=[option(job.title, job.id) for job in jobs])
+    async def job_search(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        query = body.get("value", "")
+        await ack(options=await job_options(runtime, context.team_id, context.user_id, query))
 
     @app.view(CALLBACK_SETTINGS)
     async def submitted(
