@@ -23,6 +23,7 @@ from bot.handlers import (
     team,
 )
 from bot.services.manual import UsageError, add_contact, parse_add
+from bot.services.settings import find_connection
 from bot.storage.models import SyncState
 from bot.views.help import help_message
 
@@ -77,7 +78,7 @@ async def _add(cmd: Command) -> None:
     except UsageError as exc:
         await cmd.respond(response_type="ephemeral", text=exc.reason)
         return
-    conn = await _connection(cmd)
+    conn = await find_connection(cmd.runtime.db, cmd.workspace_id, cmd.user_id)
     crm = display_name(conn.kind) if conn else "your CRM"
     state = SyncState(membership.sync_state)
     then = _ADD_STATE_WORDS[state].format(crm=crm, reason=membership.sync_reason or "")
@@ -88,15 +89,6 @@ async def _add(cmd: Command) -> None:
         text=f"Added {request.email} to “{request.sequence}”. {then}".strip(),
     )
     await cmd.runtime.kick()
-
-
-async def _connection(cmd: Command):
-    from bot.services.settings import NotConnected, load_connection
-
-    try:
-        return await load_connection(cmd.runtime.db, cmd.workspace_id, cmd.user_id)
-    except NotConnected:
-        return None
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {

@@ -25,7 +25,7 @@ from bot.services.imports import (
     summary,
     supports_lists,
 )
-from bot.services.settings import NotConnected, load_connection
+from bot.services.settings import NOT_CONNECTED, NotConnected, load_connection
 from bot.views.imports import (
     ACTION_LIST,
     BLOCK_LIST,
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_CONNECTED = "You have no CRM connected yet. Run `/crm connect` first."
 OPTIONS_TIMEOUT = 2.5
 
 

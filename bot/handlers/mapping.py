@@ -13,7 +13,7 @@ from bot.connectors.base import Capability, FieldSpec
 from bot.connectors.errors import ConnectorError
 from bot.connectors.registry import CONNECTORS
 from bot.services.mapping import MappingRow, latest_mapping, save_mapping, validate_rows
-from bot.services.settings import NotConnected, load_connection
+from bot.services.settings import NOT_CONNECTED, NotConnected, load_connection
 from bot.storage.models import Connection
 from bot.storage.repos import Repo
 from bot.views.limits import OPTIONS_PER_SELECT, load_metadata, pack_metadata
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_CONNECTED = "You have no CRM connected yet. Run `/crm connect` first."
 # Leaves room inside Slack's 3 s for the database work around the CRM call.
 FIELDS_TIMEOUT = 2.0
 

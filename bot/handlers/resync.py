@@ -24,7 +24,7 @@ from bot.services.resync import (
     start_resync,
 )
 from bot.services.sequences import SequenceNotFound, resolve_sequence
-from bot.services.settings import NotConnected, load_connection
+from bot.services.settings import NOT_CONNECTED, NotConnected, load_connection
 from bot.storage import models as m
 from bot.storage.models import Connection, ConnectionStatus
 from bot.storage.repos import Repo
@@ -49,7 +49,6 @@ USAGE = (
     "Usage: `/crm resync <sequence>` for the whole sequence (you see a preview first), or "
     "`/crm resync <sequence> <email>` for one contact."
 )
-NOT_CONNECTED = "You have no CRM connected yet. Run `/crm connect` first."
 PROGRESS_INTERVAL_SECONDS = 1.0
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

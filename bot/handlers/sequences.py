@@ -19,7 +19,7 @@ from bot.services.sequences import (
     resolve_sequence,
     save_overrides,
 )
-from bot.services.settings import NotConnected, load_connection
+from bot.services.settings import NOT_CONNECTED, find_connection
 from bot.storage import models as m
 from bot.storage.models import Connection, SyncMode
 from bot.storage.repos import Repo
@@ -42,21 +42,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_CONNECTED = "You have no CRM connected yet. Run `/crm connect` first."
 USAGE = "Usage: `/crm sequence <name or id>` (`/crm sequences` lists yours)."
-
-
-async def _connection_or_none(runtime: Runtime, team: str, user: str) -> Connection | None:
-    try:
-        return await load_connection(runtime.db, team, user)
-    except NotConnected:
-        return None
 
 
 async def _page(runtime: Runtime, team: str, user: str, page: int) -> tuple[str, list]:
     async with runtime.db.session() as session:
         rows = await count_sequences(Repo(session, team), user)
-    conn = await _connection_or_none(runtime, team, user)
+    conn = await find_connection(runtime.db, team, user)
     crm = CONNECTORS[conn.kind].display_name if conn and conn.kind in CONNECTORS else None
     return sequences_message(rows, crm, page)
 
@@ -106,7 +98,7 @@ async def _open_modal(
 
 
 async def open_sequence(cmd: Command) -> None:
-    conn = await _connection_or_none(cmd.runtime, cmd.workspace_id, cmd.user_id)
+    conn = await find_connection(cmd.runtime.db, cmd.workspace_id, cmd.user_id)
     if conn is None:
         await cmd.ack(response_type="ephemeral", text=NOT_CONNECTED)
         return
@@ -154,7 +146,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     ) -> None:
         await ack()
         value = body["actions"][0].get("value", "")
-        conn = await _connection_or_none(runtime, context.team_id, context.user_id)
+        conn = await find_connection(runtime.db, context.team_id, context.user_id)
         if conn is None or not value.isdigit():
             return
         async with runtime.db.session() as session:
@@ -188,7 +180,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         ack: AsyncAck, view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         seq_id, _, channel = view.get("private_metadata", "").partition("|")
-        conn = await _connection_or_none(runtime, context.team_id, context.user_id)
+        conn = await find_connection(runtime.db, context.team_id, context.user_id)
         if conn is None or not seq_id.isdigit():
             await ack(response_action="errors", errors={"sync_mode": NOT_CONNECTED})
             return

@@ -11,7 +11,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.connectors.base import Capability
 from bot.connectors.registry import CONNECTORS
 from bot.handlers.jobs import job_options, warm_jobs
-from bot.services.settings import NotConnected, SettingsUpdate, load_connection, save_settings
+from bot.services.settings import (
+    NOT_CONNECTED,
+    NotConnected,
+    SettingsUpdate,
+    load_connection,
+    save_settings,
+)
 from bot.storage.models import Connection, SyncMode
 from bot.views.settings import (
     ACTION_JOB,
@@ -29,8 +35,6 @@ if TYPE_CHECKING:
     from bot.handlers.commands import Command
 
 log = logging.getLogger(__name__)
-
-NOT_CONNECTED = "You have no CRM connected yet. Run `/crm connect` first."
 
 
 def settings_form(conn: Connection) -> SettingsForm:
@@ -58,10 +62,11 @@ async def open_settings(cmd: Command) -> None:
         await cmd.ack(response_type="ephemeral", text=NOT_CONNECTED)
         return
     await cmd.ack()
+    form = settings_form(conn)
     await cmd.client.views_open(
-        trigger_id=cmd.trigger_id, view=settings_modal(settings_form(conn), cmd.channel_id or "")
+        trigger_id=cmd.trigger_id, view=settings_modal(form, cmd.channel_id or "")
     )
-    if settings_form(conn).supports_jobs:
+    if form.supports_jobs:
         cmd.runtime.spawn(warm_jobs(cmd.runtime, conn))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.connectors.base import Capability, ListMember, ListSource
 from bot.connectors.errors import ConnectorError
 from bot.connectors.registry import display_name, get_spec
+from bot.services.settings import NOT_CONNECTED
 from bot.storage.db import Database
 from bot.storage.models import ListImport, Membership, Sequence, SyncMode, SyncState, utcnow
 from bot.storage.repos import Repo
@@ -90,7 +91,7 @@ async def start_import(
         repo = Repo(session, workspace_id)
         conn = await repo.connection_for(user_id)
         if conn is None:
-            raise ImportRefused("You have no CRM connected yet. Run `/crm connect` first.")
+            raise ImportRefused(NOT_CONNECTED)
         if not supports_lists(conn.kind):
             raise ImportRefused(f"{display_name(conn.kind)} has no lists to import from.")
         await _expire_stale(session, conn.id)

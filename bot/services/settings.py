@@ -27,6 +27,17 @@ class SettingsUpdate:
     status_advance: bool = False
 
 
+NOT_CONNECTED = "You have no CRM connected yet. Run `/crm connect` first."
+
+
+async def find_connection(db: Database, workspace_id: str, user_id: str) -> Connection | None:
+    """The teammate's live connection, or None (never connected, or disconnected)."""
+    try:
+        return await load_connection(db, workspace_id, user_id)
+    except NotConnected:
+        return None
+
+
 async def load_connection(db: Database, workspace_id: str, user_id: str) -> Connection:
     async with db.session() as session:
         conn = await Repo(session, workspace_id).connection_for(user_id)
