@@ -31,6 +31,7 @@ from bot.services.connections import connect
 from bot.services.events import OutreachEvent
 from bot.services.ingest import ingest
 from bot.settings import Settings
+from tests.support.tasks import run_passes
 
 TEAM, USER = "TBENCH", "UBENCH"
 
@@ -110,7 +111,7 @@ async def run(contacts: int, rate_limit: float) -> None:
             await ingest(runtime.db, events(contacts, datetime.now(UTC)))
             state.reset_calls()
             started = time.perf_counter()
-            await runtime.runner.run_pass_now(TEAM, await connection_id(runtime))
+            await run_passes(runtime, TEAM, await connection_id(runtime))
             elapsed = time.perf_counter() - started
         finally:
             await runtime.stop()

@@ -1,4 +1,4 @@
-"""``python -m bot [all|web|worker|generate-key|rotate-keys]`` (default: all)."""
+"""``python -m bot [all|web|worker|migrate|generate-key|rotate-keys]`` (default: all)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ def main(argv: list[str] | None = None) -> None:
         "role",
         nargs="?",
         default="all",
-        choices=["all", "web", "worker", "generate-key", "rotate-keys"],
-        help="all: web and scheduler in one process (default); web: HTTP; worker: scheduler",
+        choices=["all", "web", "worker", "migrate", "generate-key", "rotate-keys"],
+        help=(
+            "all: HTTP and background jobs in one process (default); web: HTTP; "
+            "worker: background jobs; migrate: apply database migrations and exit"
+        ),
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -29,6 +32,12 @@ def main(argv: list[str] | None = None) -> None:
         print(Fernet.generate_key().decode())
         return
     settings = Settings()
+    if args.role == "migrate":
+        from bot.storage.db import upgrade_to_head
+
+        asyncio.run(upgrade_to_head(settings.database_url))
+        print("database is up to date")
+        return
     if args.role == "rotate-keys":
         from bot.storage.rotate import rotate_all
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from bot.notify.slack_clients import (
     SlackClients,
     make_client,
 )
+from bot.ops import routes as ops
 from bot.services.crm_oauth import OAuthFlows
 from bot.services.events import OutreachEvent
 from bot.services.jobs import JobCache
@@ -35,11 +37,13 @@ from bot.storage.crypto import SecretBox
 from bot.storage.db import Database, upgrade_to_head
 from bot.storage.models import Connection
 from bot.sync.engine import SyncEngine
+from bot.tasks import jobs
 from bot.tasks.clock import Clock
-from bot.tasks.runner import InProcessRunner
+from bot.tasks.queue import ProcrastinateRunner, WorkerOptions
+from bot.tasks.runner import InProcessRunner, TaskRunner
 from bot.web import crm_oauth, outreach
 
-__all__ = ["Runtime", "create_app"]
+__all__ = ["Runtime", "create_app", "create_worker_app"]
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +68,11 @@ class Runtime:
         self.slack_clients = slack_clients or self._slack_clients()
         self.engine = SyncEngine(self.db, self.connector_for)
         self.notifier = Notifier(self.db, self.slack_clients)
-        self.runner = InProcessRunner(self.engine, self.notifier)
-        self.clock = Clock(self.db, self.runner, settings.sync_interval_seconds)
+        self.runner: TaskRunner = self._task_runner()
+        self.clock = Clock(self.runner, settings.sync_interval_seconds)
+        self._worker: asyncio.Task[None] | None = None
+        self.socket_mode: Any = None  # the Socket Mode handler, when SLACK_APP_TOKEN is set
+        self.background = False  # this process runs background jobs (roles all and worker)
         self.job_cache = JobCache()
         # CRM login flows (Salesforce); the code exchange goes through the CRM transport too.
         self.oauth = OAuthFlows(self.db, self.box, settings, self.connector, crm_transport)
@@ -81,6 +88,23 @@ class Runtime:
             secret.get_secret_value() if secret else None, self.settings.slack_api_url
         )
 
+    def _task_runner(self) -> TaskRunner:
+        settings = self.settings
+        if not settings.uses_task_queue:
+            return InProcessRunner(self)
+        options = WorkerOptions(
+            concurrency=settings.worker_concurrency,
+            shutdown_seconds=settings.worker_shutdown_seconds,
+            heartbeat_seconds=settings.worker_heartbeat_seconds,
+            stalled_seconds=settings.worker_stalled_seconds,
+        )
+        return ProcrastinateRunner(
+            self,
+            settings.database_url,
+            interval_seconds=settings.sync_interval_seconds,
+            worker=options,
+        )
+
     def connector(self, kind: str, credentials: dict[str, str]) -> Connector:
         return build_connector(kind, credentials, self.settings, self.crm_transport)
 
@@ -88,18 +112,32 @@ class Runtime:
         return self.connector(connection.kind, self.box.decrypt_json(connection.credentials))
 
     async def start(self, *, clock: bool = True) -> None:
-        await upgrade_to_head(self.settings.database_url)
+        """Migrate (unless a release step does it), open the task runner, and with ``clock``
+        run background jobs in this process: the in-process clock, or a procrastinate
+        worker."""
+        if self.settings.migrate_on_start:
+            await upgrade_to_head(self.settings.database_url)
+        await self.runner.start()
         if clock:
-            self.clock.start()
+            self.background = True
+            if isinstance(self.runner, ProcrastinateRunner):
+                self._worker = asyncio.create_task(self.runner.run_worker())
+            else:
+                self.clock.start()
         missing = self.settings.missing_slack_settings()
         if missing:
             log.warning(slack_setup_hint(missing))
 
     async def stop(self) -> None:
         await self.clock.stop()
+        if self._worker is not None:
+            # Cancelling stops the worker gracefully: no new job, running ones finish.
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
         for task in list(self._background):
             await task
-        await self.runner.drain()
+        await self.runner.stop()
         await self.db.dispose()
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
@@ -109,9 +147,9 @@ class Runtime:
         task.add_done_callback(self._background.discard)
 
     async def kick(self) -> None:
-        """New work arrived: look for due passes now instead of at the next tick."""
-        if self.clock.scheduler.running:
-            self.spawn(self.clock.tick())
+        """New work arrived: look for due work now instead of at the next tick."""
+        if self.background or isinstance(self.runner, ProcrastinateRunner):
+            await self.runner.submit(jobs.tick())
 
 
 def slack_setup_hint(missing: list[str]) -> str:
@@ -166,24 +204,44 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def create_app(runtime: Runtime, *, clock: bool = True) -> FastAPI:
+def _lifespan(runtime: Runtime, clock: bool):
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start(clock=clock)
         yield
+        if clock:
+            log.info(
+                "stopping: no new jobs; running jobs get up to %ss to finish",
+                runtime.settings.worker_shutdown_seconds,
+            )
         await runtime.stop()
+        log.info("stopped")
 
-    app = FastAPI(title="CRM Sync Bot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    return lifespan
+
+
+def create_worker_app(runtime: Runtime) -> FastAPI:
+    """The worker role: background jobs, with only the operations endpoints over HTTP."""
+    app = FastAPI(title="CRM Sync Bot worker", lifespan=_lifespan(runtime, True), docs_url=None)
+    app.state.runtime = runtime
+    app.include_router(ops.router)
+    return app
+
+
+def create_app(runtime: Runtime, *, clock: bool = True) -> FastAPI:
+    app = FastAPI(
+        title="CRM Sync Bot",
+        lifespan=_lifespan(runtime, clock),
+        docs_url="/docs",
+        redoc_url=None,
+    )
     app.state.runtime = runtime
     app.include_router(outreach.router)
     app.include_router(crm_oauth.router)
+    app.include_router(ops.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     http_slack = runtime.bolt is not None and runtime.settings.slack_signing_secret is not None
     slack_handler = AsyncSlackRequestHandler(runtime.bolt) if http_slack else None
-
-    @app.get("/healthz", tags=["service"])
-    async def healthz() -> dict[str, Any]:
-        return {"ok": True, "slack_configured": runtime.bolt is not None}
 
     if runtime.installations is not None:
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -84,6 +85,18 @@ class Settings(BaseSettings):
 
     sync_interval_seconds: float = 2.0
 
+    # Background work: "auto" runs it in this process on SQLite and through procrastinate
+    # (any number of worker processes) on PostgreSQL.
+    task_runner: Literal["auto", "inprocess", "procrastinate"] = "auto"
+    worker_concurrency: int = Field(default=4, ge=1)
+    # SIGTERM: stop taking jobs, let running ones finish this long, then cancel (retried).
+    worker_shutdown_seconds: float = Field(default=30.0, ge=0)
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    # A worker silent this long is taken for dead and its jobs are run elsewhere.
+    worker_stalled_seconds: float = Field(default=30.0, gt=0)
+    # Fleets migrate once in a release step (python -m bot migrate) and may turn this off.
+    migrate_on_start: bool = True
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -97,6 +110,17 @@ class Settings(BaseSettings):
                 "(generate one with: python -m bot generate-key)"
             )
         return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_task_queue(self) -> bool:
+        """Jobs go through procrastinate (PostgreSQL), so web and workers may be apart."""
+        if self.task_runner == "auto":
+            return not self.is_sqlite
+        return self.task_runner == "procrastinate"
 
     @property
     def is_production(self) -> bool:

@@ -172,6 +172,8 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         crelate_api_url="https://app.crelate.test/api3",
         crm_retry_wait_seconds=0,
         sync_interval_seconds=0.05,
+        # Scenario tests drive jobs in-process; tests/tasks runs them through procrastinate.
+        task_runner="inprocess",
     )
 
 

@@ -46,6 +46,7 @@ class Command:
     channel_id: str | None
     trigger_id: str
     args: str
+    response_url: str | None = None
 
 
 Subcommand = Callable[[Command], Awaitable[None]]
@@ -124,6 +125,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             channel_id=body.get("channel_id"),
             trigger_id=body.get("trigger_id", ""),
             args=args.strip(),
+            response_url=body.get("response_url"),
         )
         handler = SUBCOMMANDS.get(name.lower())
         if handler is None:

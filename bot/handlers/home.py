@@ -20,6 +20,7 @@ from bot.services.status import connection_health
 from bot.storage import models as m
 from bot.storage.models import SyncState
 from bot.storage.repos import Repo
+from bot.tasks import jobs
 from bot.views.connect import picker_modal
 from bot.views.home import (
     ACTION_HOME_CONNECT,
@@ -99,5 +100,5 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         except NotConnected:
             return
         if await retry_failed(runtime.db, conn):
-            await runtime.runner.submit_pass(context.team_id, conn.id)
+            await runtime.runner.submit(jobs.sync_pass(context.team_id, conn.id))
         await publish_home(runtime, client, context.team_id, context.user_id)

@@ -8,7 +8,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.connectors.base import ListSource
@@ -16,16 +15,13 @@ from bot.connectors.errors import ConnectorError
 from bot.connectors.registry import CONNECTORS, display_name
 from bot.services.imports import (
     ImportRefused,
-    ImportSummary,
     SequenceChoice,
-    fail_import,
-    run_import,
     sequences_of,
     start_import,
-    summary,
     supports_lists,
 )
 from bot.services.settings import NOT_CONNECTED, NotConnected, load_connection
+from bot.tasks import jobs
 from bot.views.imports import (
     ACTION_LIST,
     BLOCK_LIST,
@@ -35,8 +31,6 @@ from bot.views.imports import (
     SequenceOption,
     import_modal,
     list_options,
-    progress_message,
-    summary_message,
 )
 
 if TYPE_CHECKING:
@@ -97,46 +91,6 @@ def parse_choice(values: dict[str, Any]) -> tuple[dict[str, str], SequenceChoice
     return picked, choice
 
 
-async def _run(
-    runtime: Runtime, client: AsyncWebClient, workspace_id: str, user_id: str, import_id: int
-) -> None:
-    conn = await load_connection(runtime.db, workspace_id, user_id)
-    text, blocks = progress_message(await summary(runtime.db, workspace_id, import_id))
-    channel, ts = None, None
-    try:
-        opened = await client.conversations_open(users=user_id)
-        channel = opened["channel"]["id"]
-        posted = await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        ts = posted["ts"]
-    except SlackApiError as exc:
-        log.warning("import progress not posted", extra={"error": exc.response.get("error")})
-
-    async def show(message: tuple[str, list[dict[str, Any]]]) -> None:
-        if channel is None or ts is None:
-            return
-        try:
-            await client.chat_update(channel=channel, ts=ts, text=message[0], blocks=message[1])
-        except SlackApiError as exc:
-            log.warning("import progress not updated", extra={"error": exc.response.get("error")})
-
-    async def progress(current: ImportSummary) -> None:
-        await show(progress_message(current))
-
-    connector = await runtime.connector_for(conn)
-    try:
-        if not isinstance(connector, ListSource):
-            raise ConnectorError(f"{display_name(conn.kind)} has no lists to import from.")
-        result = await run_import(runtime.db, connector, workspace_id, import_id, progress)
-    except Exception as exc:
-        log.exception("import failed", extra={"import_id": import_id})
-        reason = exc.reason if isinstance(exc, ConnectorError) else "an unexpected error"
-        result = await fail_import(runtime.db, workspace_id, import_id, reason)
-    finally:
-        await connector.aclose()
-    await show(summary_message(result))
-    await runtime.kick()
-
-
 def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.options(ACTION_LIST)
     async def lists(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -177,4 +131,4 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await ack(response_action="errors", errors={BLOCK_LIST: reason})
             return
         await ack()
-        runtime.spawn(_run(runtime, client, context.team_id, context.user_id, import_id))
+        await runtime.runner.submit(jobs.import_list(context.team_id, context.user_id, import_id))

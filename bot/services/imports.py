@@ -206,7 +206,7 @@ async def _link(repo: Repo, connection_id: int, contact_id: int, member: ListMem
     if contact_id in await repo.links_for(connection_id, [contact_id]):
         return
     await repo.add_link(
-        connection_id, contact_id, member.record_id, member.record_type, member.url, False
+        connection_id, contact_id, member.record_id, member.record_type, member.url, created=False
     )
 
 

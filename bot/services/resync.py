@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.connectors.base import Connector, CrmRecord
 from bot.connectors.registry import display_name
+from bot.services.settings import NotConnected, load_connection
 from bot.storage import models as m
 from bot.storage.db import Database
 from bot.storage.models import Connection, ConnectionStatus, SyncState
@@ -28,12 +29,15 @@ from bot.storage.repos import Repo
 from bot.sync.rules import ResyncSkip, apply_resync, resync_verdict
 
 __all__ = [
+    "BulkStart",
     "ResyncPlan",
     "ResyncProgress",
     "plan_resync",
+    "record_url",
     "resync_progress",
     "retry_failed",
     "run_resync",
+    "start_bulk",
     "start_resync",
 ]
 
@@ -268,3 +272,55 @@ async def retry_failed(db: Database, conn: Connection) -> int:
             )
         )
     return len(await start_resync(db, conn, ids, backfill=False))
+
+
+@dataclass
+class BulkStart:
+    """A bulk resync that has marked its contacts due and is ready to run."""
+
+    conn: Connection
+    sequence_name: str
+    crm: str
+    due: list[int]
+    skipped: int
+
+
+async def start_bulk(
+    db: Database, workspace_id: str, user_id: str, sequence_id: int, *, backfill: bool
+) -> BulkStart | None:
+    """Mark every eligible contact of the teammate's sequence due (None when the teammate
+    is no longer connected or the sequence is not theirs)."""
+    try:
+        conn = await load_connection(db, workspace_id, user_id)
+    except NotConnected:
+        return None
+    async with db.session() as session:
+        sequence = await session.get(m.Sequence, sequence_id)
+        if sequence is None or (sequence.workspace_id, sequence.owner_user_id) != (
+            workspace_id,
+            user_id,
+        ):
+            return None
+        members = list(
+            await session.scalars(
+                select(m.Membership.id)
+                .where(
+                    m.Membership.workspace_id == workspace_id,
+                    m.Membership.sequence_id == sequence_id,
+                )
+                .order_by(m.Membership.id)
+            )
+        )
+    due = await start_resync(db, conn, members, backfill=backfill)
+    return BulkStart(conn, sequence.name, display_name(conn.kind), due, len(members) - len(due))
+
+
+async def record_url(db: Database, conn: Connection, email: str) -> str | None:
+    """Where the contact's CRM record opens, once it is linked."""
+    async with db.session() as session:
+        repo = Repo(session, conn.workspace_id)
+        contact = await repo.contact_by_email(email)
+        if contact is None:
+            return None
+        link = (await repo.links_for(conn.id, [contact.id])).get(contact.id)
+    return link.record_url if link else None

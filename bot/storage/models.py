@@ -281,7 +281,13 @@ class OutreachEvent(Base):
 
 
 class Alert(Base):
-    """Outbox of Slack alerts: written with the state change, posted by the notifier."""
+    """Outbox of Slack alerts: written with the state change, posted by the notifier.
+
+    Posting claims the row first (``claimed_at``) and names the target (``posted_channel``)
+    before Slack is asked; ``message_ts`` is recorded after Slack answers. A claim that
+    expired with no ``message_ts`` is in doubt: the channel is searched for the message
+    (it carries the alert id in its metadata) before anything is posted again.
+    """
 
     __tablename__ = "alerts"
     __table_args__ = (UniqueConstraint("membership_id", "kind", name="uq_alert"),)
@@ -294,6 +300,7 @@ class Alert(Base):
     user_id: Mapped[str] = mapped_column(String(32))  # DM target when no channel
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     posted_at: Mapped[datetime | None] = mapped_column()
+    claimed_at: Mapped[datetime | None] = mapped_column()
     message_ts: Mapped[str | None] = mapped_column(String(32))
     posted_channel: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

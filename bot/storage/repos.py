@@ -8,7 +8,8 @@ but its unguessable state, which is how it finds its workspace.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +27,13 @@ __all__ = [
     "insert_ignore",
     "oauth_state",
     "purge_oauth_states",
+    "status_due_connections",
     "workspaces_with_unposted_alerts",
 ]
+
+log = logging.getLogger(__name__)
+
+MAX_ALERT_ATTEMPTS = 5
 
 
 def insert_ignore(session: AsyncSession, model: type[m.Base], values: dict[str, Any]):
@@ -91,6 +97,21 @@ class Repo:
         conn.paused_until = None
         await self.session.flush()
         return conn
+
+    async def mark_needs_reauth(self, connection_id: int, reason: str) -> bool:
+        """Move an active connection to needs_reauth; False when it was not active (another
+        pass got there first, or the teammate disconnected)."""
+        moved = await self.session.scalar(
+            update(m.Connection)
+            .where(
+                m.Connection.workspace_id == self.ws,
+                m.Connection.id == connection_id,
+                m.Connection.status == m.ConnectionStatus.ACTIVE,
+            )
+            .values(status=m.ConnectionStatus.NEEDS_REAUTH, status_reason=reason)
+            .returning(m.Connection.id)
+        )
+        return moved is not None
 
     # sign-in (OAuth) states ---------------------------------------------------------------
 
@@ -353,19 +374,35 @@ class Repo:
         record_id: str,
         record_type: str,
         record_url: str | None,
+        *,
         created: bool,
+        mapping_version: int | None = None,
     ) -> m.SyncLink:
-        link = m.SyncLink(
-            workspace_id=self.ws,
-            connection_id=connection_id,
-            contact_id=contact_id,
-            crm_record_id=record_id,
-            record_type=record_type,
-            record_url=record_url,
-            created_in_crm=created,
+        """Link a contact to its CRM record, or return the link already there: the unique key
+        (connection, contact) means a second pass that got here first wins, never a crash."""
+        inserted = await self.session.scalar(
+            insert_ignore(
+                self.session,
+                m.SyncLink,
+                {
+                    "workspace_id": self.ws,
+                    "connection_id": connection_id,
+                    "contact_id": contact_id,
+                    "crm_record_id": record_id,
+                    "record_type": record_type,
+                    "record_url": record_url,
+                    "created_in_crm": created,
+                    "mapping_version": mapping_version,
+                    "synced_at": utcnow(),
+                },
+            ).returning(m.SyncLink.id)
         )
-        self.session.add(link)
-        await self.session.flush()
+        link = (await self.links_for(connection_id, [contact_id]))[contact_id]
+        if inserted is None and created and link.crm_record_id != record_id:
+            log.warning(
+                "a record was created for a contact another pass had linked",
+                extra={"connection_id": connection_id, "contact_id": contact_id},
+            )
         return link
 
     async def assigned_jobs(self, sync_link_id: int) -> set[str]:
@@ -456,6 +493,31 @@ class Repo:
             )
         )
 
+    async def claim_activity_pushes(
+        self, connection_id: int, activity_ids: Iterable[int]
+    ) -> dict[int, str]:
+        """Record each push as in flight unless a row exists; returns the status of the rows
+        that existed (claimed by an earlier or concurrent pass)."""
+        existing: dict[int, str] = {}
+        for activity_id in activity_ids:
+            claimed = await self.session.scalar(
+                insert_ignore(
+                    self.session,
+                    m.ActivityPush,
+                    {
+                        "workspace_id": self.ws,
+                        "connection_id": connection_id,
+                        "activity_id": activity_id,
+                        "status": "in_flight",
+                        "updated_at": utcnow(),
+                    },
+                ).returning(m.ActivityPush.id)
+            )
+            if claimed is None:
+                push = await self.activity_push(connection_id, activity_id)
+                existing[activity_id] = push.status if push else "in_flight"
+        return existing
+
     # alerts -------------------------------------------------------------------------------
 
     async def add_alert(
@@ -494,16 +556,29 @@ class Repo:
             m.Alert(workspace_id=self.ws, membership_id=None, kind=kind, user_id=user_id)
         )
 
-    async def unposted_alerts(self, limit: int = 50) -> Sequence[m.Alert]:
-        alerts = await self.session.scalars(
-            select(m.Alert)
+    async def claim_alerts(self, now: datetime, expired_before: datetime, limit: int) -> list[int]:
+        """Claim unposted alerts nobody holds (or whose claim expired); returns their ids.
+        On PostgreSQL, rows another worker is claiming right now are skipped, not waited on."""
+        claimable = (
+            select(m.Alert.id)
             .where(
-                m.Alert.workspace_id == self.ws, m.Alert.posted_at.is_(None), m.Alert.attempts < 5
+                m.Alert.workspace_id == self.ws,
+                m.Alert.posted_at.is_(None),
+                m.Alert.attempts < MAX_ALERT_ATTEMPTS,
+                or_(m.Alert.claimed_at.is_(None), m.Alert.claimed_at < expired_before),
             )
             .order_by(m.Alert.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        return alerts.all()
+        claimed = await self.session.scalars(
+            update(m.Alert)
+            .where(m.Alert.id.in_(claimable.scalar_subquery()))
+            .values(claimed_at=now, attempts=m.Alert.attempts + 1)
+            .returning(m.Alert.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(claimed)
 
     async def membership_details(
         self, membership_id: int
@@ -538,8 +613,38 @@ def _status_unsettled(connection_id: Any):
     )
 
 
+def _linked_activity_of_connection():
+    """Activities of contacts linked on the outer query's connection, in its owner's
+    sequences (a correlated subquery over ``m.Connection``)."""
+    return (
+        select(m.Activity.id)
+        .join(m.Membership, m.Membership.id == m.Activity.membership_id)
+        .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+        .join(
+            m.SyncLink,
+            and_(
+                m.SyncLink.contact_id == m.Membership.contact_id,
+                m.SyncLink.connection_id == m.Connection.id,
+            ),
+        )
+        .where(m.Sequence.owner_user_id == m.Connection.user_id)
+    )
+
+
+async def _runnable_connections(session: AsyncSession, now: datetime, due: Any):
+    rows = await session.execute(
+        select(m.Connection.workspace_id, m.Connection.id).where(
+            m.Connection.status == m.ConnectionStatus.ACTIVE,
+            or_(m.Connection.paused_until.is_(None), m.Connection.paused_until <= now),
+            due,
+        )
+    )
+    return [(ws, cid) for ws, cid in rows.all()]
+
+
 async def due_connections(session: AsyncSession, now: datetime) -> list[tuple[str, int]]:
-    """(workspace id, connection id) of active connections that have something to do."""
+    """(workspace id, connection id) of active connections with sync work: contacts to check
+    or sync, or activity to write."""
     pending = (
         select(m.Membership.id)
         .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
@@ -559,19 +664,9 @@ async def due_connections(session: AsyncSession, now: datetime) -> list[tuple[st
         .exists()
     )
     unpushed = (
-        select(m.Activity.id)
-        .join(m.Membership, m.Membership.id == m.Activity.membership_id)
-        .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
-        .join(
-            m.SyncLink,
-            and_(
-                m.SyncLink.contact_id == m.Membership.contact_id,
-                m.SyncLink.connection_id == m.Connection.id,
-            ),
-        )
+        _linked_activity_of_connection()
         .where(
             m.Connection.activity_enabled.is_(True),
-            m.Sequence.owner_user_id == m.Connection.user_id,
             or_(
                 m.Activity.occurred_at >= m.Connection.connected_at,
                 m.Membership.backfill_activity.is_(True),
@@ -584,39 +679,27 @@ async def due_connections(session: AsyncSession, now: datetime) -> list[tuple[st
         )
         .exists()
     )
+    return await _runnable_connections(session, now, or_(pending, unpushed))
+
+
+async def status_due_connections(session: AsyncSession, now: datetime) -> list[tuple[str, int]]:
+    """Active connections with status advance on and status changes not yet settled."""
     statuses = (
-        select(m.Activity.id)
-        .join(m.Membership, m.Membership.id == m.Activity.membership_id)
-        .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
-        .join(
-            m.SyncLink,
-            and_(
-                m.SyncLink.contact_id == m.Membership.contact_id,
-                m.SyncLink.connection_id == m.Connection.id,
-            ),
-        )
+        _linked_activity_of_connection()
         .where(
             m.Connection.status_advance.is_(True),
-            m.Sequence.owner_user_id == m.Connection.user_id,
             m.Activity.occurred_at >= m.Connection.connected_at,
             _status_unsettled(m.Connection.id),
         )
         .exists()
     )
-    rows = await session.execute(
-        select(m.Connection.workspace_id, m.Connection.id).where(
-            m.Connection.status == m.ConnectionStatus.ACTIVE,
-            or_(m.Connection.paused_until.is_(None), m.Connection.paused_until <= now),
-            or_(pending, unpushed, statuses),
-        )
-    )
-    return [(ws, cid) for ws, cid in rows.all()]
+    return await _runnable_connections(session, now, statuses)
 
 
 async def workspaces_with_unposted_alerts(session: AsyncSession) -> list[str]:
     rows = await session.scalars(
         select(m.Alert.workspace_id)
-        .where(m.Alert.posted_at.is_(None), m.Alert.attempts < 5)
+        .where(m.Alert.posted_at.is_(None), m.Alert.attempts < MAX_ALERT_ATTEMPTS)
         .distinct()
     )
     return list(rows)

@@ -16,11 +16,10 @@ and checked in the CRM (``activity_exists``) if a pass dies mid-call.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
-
-from sqlalchemy.exc import IntegrityError
 
 from bot.connectors.base import (
     ActivityKind,
@@ -38,11 +37,12 @@ from bot.connectors.errors import (
     ValidationError,
 )
 from bot.connectors.registry import display_name
+from bot.ops.metrics import PASS_SECONDS
 from bot.services.mapping import SavedMapping, latest_mapping, mapped_values
 from bot.storage.db import Database
+from bot.storage.leases import Lease, LeaseLost, Leases
 from bot.storage.models import (
     Activity,
-    ActivityPush,
     Alert,
     Connection,
     ConnectionStatus,
@@ -73,6 +73,7 @@ DEFAULT_PAUSE = timedelta(seconds=60)
 ALERT_EXISTS = "exists_in_crm"
 ALERT_REAUTH = "reauth"
 ALERT_PAUSED = "paused"
+BUSY = "another pass of this connection is running"
 # A rate limit that pauses the connection longer than this is told to the teammate (e.g.
 # Salesforce's used-up daily API allowance); short slow-downs are not worth a DM.
 TELL_PAUSE_AFTER = timedelta(minutes=15)
@@ -89,7 +90,6 @@ class PassResult:
     linked: int = 0
     failed: int = 0
     activities: int = 0
-    statuses: int = 0
     stopped: str | None = None
 
 
@@ -132,35 +132,84 @@ class SyncEngine:
     def __init__(self, db: Database, connector_for: ConnectorFactory):
         self.db = db
         self.connector_for = connector_for
+        self.leases = Leases(db)
 
-    async def run_pass(self, workspace_id: str, connection_id: int) -> PassResult:
-        result = PassResult()
+    async def run_pass(
+        self, workspace_id: str, connection_id: int, *, wait_seconds: float = 0.0
+    ) -> PassResult:
+        """Dedup, sync and activity for one connection, unless another pass of the same
+        connection is running anywhere (then this one stands aside: the work stays due)."""
+        async with self.leases.hold("sync", connection_id, wait_seconds=wait_seconds) as lease:
+            if lease is None:
+                log.info(
+                    "sync pass skipped: another pass holds the connection",
+                    extra={"connection_id": connection_id},
+                )
+                return PassResult(stopped=BUSY)
+            return await self._run_pass(workspace_id, connection_id, lease)
+
+    async def run_status_pass(self, workspace_id: str, connection_id: int) -> int:
+        """Status advance (PRODUCT rule 11) for one connection; returns statuses written."""
+        async with self.leases.hold("statuses", connection_id) as lease:
+            if lease is None:
+                return 0
+            conn = await self._active_connection(workspace_id, connection_id)
+            if conn is None:
+                return 0
+            connector = await self.connector_for(conn)
+            try:
+                return await advance_statuses(
+                    self.db, conn, connector, lambda call: self._call(conn, call)
+                )
+            except (_StopPass, TransientError):
+                return 0
+            finally:
+                await connector.aclose()
+
+    async def _active_connection(self, workspace_id: str, connection_id: int) -> Connection | None:
         async with self.db.session() as session:
             conn = await Repo(session, workspace_id).connection(connection_id)
-            if conn is None or conn.status != ConnectionStatus.ACTIVE:
-                return result
-            if conn.paused_until and conn.paused_until > utcnow():
-                return result
+        if conn is None or conn.status != ConnectionStatus.ACTIVE:
+            return None
+        if conn.paused_until and conn.paused_until > utcnow():
+            return None
+        return conn
+
+    async def _run_pass(self, workspace_id: str, connection_id: int, lease: Lease) -> PassResult:
+        result = PassResult()
+        conn = await self._active_connection(workspace_id, connection_id)
+        if conn is None:
+            return result
         connector = await self.connector_for(conn)
+        started = time.monotonic()
         try:
             # Emails the dedup step just found absent need no second lookup in this pass.
             cleared: set[str] = set()
             await self._dedup(conn, connector, result, cleared)
-            await self._sync(conn, connector, result, cleared)
+            await self._sync(conn, connector, result, cleared, lease)
             if conn.activity_enabled:
                 await self._activities(conn, connector, result)
-            result.statuses = await advance_statuses(
-                self.db, conn, connector, lambda call: self._call(conn, call)
-            )
         except _StopPass as stop:
             result.stopped = str(stop)
         except TransientError as exc:
             result.stopped = exc.reason
             await self._pause(conn, exc, DEFAULT_PAUSE)
+        except LeaseLost as exc:
+            result.stopped = str(exc)
+            log.warning("sync pass stopped: lease lost", extra={"connection_id": conn.id})
         finally:
             await connector.aclose()
             await self._touch(conn)
-        log.info("sync pass", extra={"connection_id": conn.id, **result.__dict__})
+            PASS_SECONDS.labels(crm=conn.kind).observe(time.monotonic() - started)
+        log.info(
+            "sync pass",
+            extra={
+                "connection_id": conn.id,
+                "crm": conn.kind,
+                "seconds": round(time.monotonic() - started, 3),
+                "pass_result": asdict(result),
+            },
+        )
         return result
 
     # step 1: deduplication warning ---------------------------------------------------------
@@ -203,7 +252,12 @@ class SyncEngine:
     # step 2: find before create, then jobs --------------------------------------------------
 
     async def _sync(
-        self, conn: Connection, connector: Connector, result: PassResult, cleared: set[str]
+        self,
+        conn: Connection,
+        connector: Connector,
+        result: PassResult,
+        cleared: set[str],
+        lease: Lease,
     ) -> None:
         seen: set[int] = set()
         while True:
@@ -221,7 +275,7 @@ class SyncEngine:
             unlinked = sorted({c.email for _, _, c in rows if c.id not in links} - cleared)
             found = await self._call(conn, lambda e=unlinked: self._find(connector, e))
             missing = self._to_create(conn, connector, rows, links, found)
-            outcomes = await self._create_missing(conn, connector, missing, result)
+            outcomes = await self._create_missing(conn, connector, missing, result, lease)
             for membership, sequence, contact in rows:
                 outcome = outcomes.get(contact.id) or found.get(contact.email)
                 await self._sync_one(
@@ -271,8 +325,10 @@ class SyncEngine:
         connector: Connector,
         missing: dict[str, list[Contact]],
         result: PassResult,
+        lease: Lease,
     ) -> dict[int, CrmRecord | ConnectorError]:
-        """Create in the CRM's batch size; each batch's links are committed right after it."""
+        """Create in the CRM's batch size; each batch's links are committed right after it.
+        The lease is checked before each create: a pass that lost it must not create more."""
         outcomes: dict[int, CrmRecord | ConnectorError] = {}
         size = max(1, connector.create_batch_size)
         for record_type, contacts in missing.items():
@@ -283,6 +339,7 @@ class SyncEngine:
             for start in range(0, len(contacts), size):
                 chunk = contacts[start : start + size]
                 data = [contact_data(c, mapping) for c in chunk]
+                await lease.check()
                 try:
                     made = await self._call(
                         conn, lambda d=data, t=record_type: connector.create_many(d, t)
@@ -295,10 +352,15 @@ class SyncEngine:
                     for contact, record in zip(chunk, made, strict=True):
                         outcomes[contact.id] = record
                         if isinstance(record, CrmRecord):
-                            link = await repo.add_link(
-                                conn.id, contact.id, record.id, record.record_type, record.url, True
+                            await repo.add_link(
+                                conn.id,
+                                contact.id,
+                                record.id,
+                                record.record_type,
+                                record.url,
+                                created=True,
+                                mapping_version=mapping.version if mapping else None,
                             )
-                            link.mapping_version = mapping.version if mapping else None
                             result.created += 1
         return outcomes
 
@@ -323,7 +385,12 @@ class SyncEngine:
                 link = (await repo.links_for(conn.id, [contact.id])).get(contact.id)
                 if link is None and outcome is not None:
                     link = await repo.add_link(
-                        conn.id, contact.id, outcome.id, outcome.record_type, outcome.url, False
+                        conn.id,
+                        contact.id,
+                        outcome.id,
+                        outcome.record_type,
+                        outcome.url,
+                        created=False,
                     )
                     result.linked += 1
             if link is None:  # created in an earlier batch whose links did not commit
@@ -332,9 +399,6 @@ class SyncEngine:
             if settings.job_id:
                 await self._assign_job(conn, connector, link, settings.job_id)
             await self._mark(conn, membership.id, SyncState.SYNCED, None)
-        except IntegrityError:
-            # Another pass linked this contact first: the link is there, so this one is done.
-            await self._mark(conn, membership.id, SyncState.PENDING, None)
         except ValidationError as exc:
             result.failed += 1
             await self._mark(
@@ -418,7 +482,9 @@ class SyncEngine:
             activity.id: (record_of(link), activity_record(conn, activity, sequence))
             for activity, link, sequence in rows
         }
-        in_doubt = await self._mark_in_flight(conn, list(items))
+        claimed = list(items)
+        in_doubt = await self._mark_in_flight(conn, claimed)
+        items = {a: items[a] for a in claimed}
         outcomes: dict[int, str | ConnectorError | None] = {}
         try:
             for activity_id in in_doubt:
@@ -451,23 +517,15 @@ class SyncEngine:
         return written
 
     async def _mark_in_flight(self, conn: Connection, activity_ids: list[int]) -> list[int]:
-        """Add in-flight pushes; returns the ids that already had one (in doubt)."""
-        in_doubt = []
+        """Claim each push before its CRM call; returns the ids that were claimed already and
+        are still in flight (in doubt: an interrupted pass may have written them). Ids that
+        another pass settled meanwhile are dropped from ``activity_ids``."""
         async with self.db.session() as session:
             repo = Repo(session, conn.workspace_id)
-            for activity_id in activity_ids:
-                if await repo.activity_push(conn.id, activity_id) is not None:
-                    in_doubt.append(activity_id)
-                    continue
-                session.add(
-                    ActivityPush(
-                        workspace_id=conn.workspace_id,
-                        connection_id=conn.id,
-                        activity_id=activity_id,
-                        status="in_flight",
-                    )
-                )
-        return in_doubt
+            existing = await repo.claim_activity_pushes(conn.id, activity_ids)
+        settled = {a for a, status in existing.items() if status != "in_flight"}
+        activity_ids[:] = [a for a in activity_ids if a not in settled]
+        return [a for a, status in existing.items() if status == "in_flight"]
 
     async def _record_pushes(
         self,
@@ -512,12 +570,10 @@ class SyncEngine:
 
     async def _needs_reauth(self, conn: Connection, exc: AuthError) -> None:
         async with self.db.session() as session:
-            row = await Repo(session, conn.workspace_id).connection(conn.id)
-            if row is None or row.status != ConnectionStatus.ACTIVE:
-                return
-            row.status = ConnectionStatus.NEEDS_REAUTH
-            row.status_reason = exc.reason
-            await Repo(session, conn.workspace_id).add_reauth_alert(conn.user_id)
+            repo = Repo(session, conn.workspace_id)
+            # One DM per lost connection, however many passes meet the refusal at once.
+            if await repo.mark_needs_reauth(conn.id, exc.reason):
+                await repo.add_reauth_alert(conn.user_id)
         log.warning("connection needs reauth", extra={"connection_id": conn.id, "code": exc.code})
 
     async def _pause(

@@ -1,4 +1,5 @@
-"""The clock: every SYNC_INTERVAL_SECONDS, find connections with due work and submit a pass."""
+"""The in-process clock (embedded default): every SYNC_INTERVAL_SECONDS, run the tick job,
+which defers whatever is due. On PostgreSQL, procrastinate's periodic tasks replace it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.storage.db import Database
-from bot.storage.models import utcnow
-from bot.storage.repos import due_connections
+from bot.tasks import jobs
 from bot.tasks.runner import TaskRunner
 
 __all__ = ["Clock"]
@@ -18,8 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class Clock:
-    def __init__(self, db: Database, runner: TaskRunner, interval_seconds: float):
-        self.db = db
+    def __init__(self, runner: TaskRunner, interval_seconds: float):
         self.runner = runner
         self._ticking = asyncio.Lock()
         self.scheduler = AsyncIOScheduler()
@@ -35,17 +33,11 @@ class Clock:
 
     async def tick(self) -> None:
         async with self._ticking:
-            await self._tick()
+            await self.runner.run_now(jobs.tick())
 
-    async def _tick(self) -> None:
-        try:
-            async with self.db.session() as session:
-                due = await due_connections(session, utcnow())
-            for workspace_id, connection_id in due:
-                await self.runner.submit_pass(workspace_id, connection_id)
-            await self.runner.submit_alerts()
-        except Exception:
-            log.exception("scheduler tick failed")
+    @property
+    def running(self) -> bool:
+        return self.scheduler.running
 
     def start(self) -> None:
         self.scheduler.start()

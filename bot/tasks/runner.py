@@ -1,19 +1,21 @@
-"""The TaskRunner seam: "run a sync pass for connection X" and "post pending alerts".
+"""The TaskRunner seam: where background jobs run.
 
-The in-process runner serves the embedded default (one process, SQLite): a lock per
-connection so two passes of one connection never overlap, and a bound on passes in flight.
-A distributed runner (procrastinate, one task per pass locked by connection id) plugs in
-behind the same two methods.
+:class:`InProcessRunner` serves the embedded default (one process, SQLite): jobs run as asyncio
+tasks of this process, with the jobs' locks as ``asyncio.Lock``s and a bound on jobs in
+flight. :class:`bot.tasks.queue.ProcrastinateRunner` serves fleets on PostgreSQL: jobs are
+deferred to procrastinate and run by worker processes. Callers only ``submit`` jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from typing import Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
-from bot.notify.alerts import Notifier
-from bot.sync.engine import SyncEngine
+from bot.tasks.jobs import Job
+from bot.tasks.work import TASKS, TaskContext, describe
 
 __all__ = ["InProcessRunner", "TaskRunner"]
 
@@ -21,57 +23,64 @@ log = logging.getLogger(__name__)
 
 
 class TaskRunner(Protocol):
-    async def submit_pass(self, workspace_id: str, connection_id: int) -> None: ...
+    async def submit(self, job: Job) -> None:
+        """Queue the job (at most once per ``queueing_lock``); returns without waiting."""
 
-    async def submit_alerts(self) -> None: ...
+    async def run_now(self, job: Job) -> None:
+        """Queue the job and wait until it has run (tests and the command line)."""
 
-    async def drain(self) -> None: ...
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None:
+        """Stop taking jobs; jobs in flight finish first."""
+
+    async def queue_depth(self) -> dict[str, int]:
+        """Jobs waiting (``todo``) and running (``doing``)."""
 
 
 class InProcessRunner:
-    def __init__(self, engine: SyncEngine, notifier: Notifier, max_concurrent: int = 4):
-        self.engine = engine
-        self.notifier = notifier
-        self._locks: dict[int, asyncio.Lock] = {}
+    def __init__(self, ctx: TaskContext, max_concurrent: int = 4):
+        self.ctx = ctx
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: set[str] = set()
         self._slots = asyncio.Semaphore(max_concurrent)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._alerts_lock = asyncio.Lock()
 
-    async def submit_pass(self, workspace_id: str, connection_id: int) -> None:
-        lock = self._locks.setdefault(connection_id, asyncio.Lock())
-        if lock.locked():
-            return  # a pass is running; it picks up whatever is due
-        self._spawn(self._run_pass(lock, workspace_id, connection_id))
+    async def submit(self, job: Job) -> None:
+        if job.queueing_lock is not None:
+            if job.queueing_lock in self._waiting:
+                return
+            self._waiting.add(job.queueing_lock)
+        self._spawn(self._run(job))
 
-    async def submit_alerts(self) -> None:
-        if not self._alerts_lock.locked():
-            self._spawn(self._run_alerts())
+    async def run_now(self, job: Job) -> None:
+        await self._run(job)
 
-    async def run_pass_now(self, workspace_id: str, connection_id: int) -> None:
-        """Run a pass and wait for it (tests and resync); waits if one is running."""
-        lock = self._locks.setdefault(connection_id, asyncio.Lock())
-        await self._run_pass(lock, workspace_id, connection_id)
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self.drain()
+
+    async def queue_depth(self) -> dict[str, int]:
+        return {"todo": len(self._waiting), "doing": len(self._tasks) - len(self._waiting)}
 
     async def drain(self) -> None:
+        """Wait until no job is running or waiting (jobs may submit more jobs)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run_pass(self, lock: asyncio.Lock, workspace_id: str, connection_id: int) -> None:
-        async with lock, self._slots:
+    async def _run(self, job: Job) -> None:
+        lock = self._locks.setdefault(job.lock, asyncio.Lock()) if job.lock else None
+        async with lock or contextlib.nullcontext(), self._slots:
+            if job.queueing_lock is not None:
+                self._waiting.discard(job.queueing_lock)
             try:
-                await self.engine.run_pass(workspace_id, connection_id)
+                await TASKS[job.task](self.ctx, **job.args)
             except Exception:
-                log.exception("sync pass crashed", extra={"connection_id": connection_id})
-        await self.submit_alerts()
-
-    async def _run_alerts(self) -> None:
-        async with self._alerts_lock:
-            try:
-                await self.notifier.post_all()
-            except Exception:
-                log.exception("posting alerts crashed")
+                log.exception("task crashed", extra=describe(job.task, job.args))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.resync import ResyncPlan, ResyncProgress
+from bot.sync.rules import ResyncSkip
 from bot.views.blocks import context, escape, modal, option, plain, section
 
 CALLBACK_RESYNC = "resync_confirm"
@@ -140,3 +141,43 @@ def summary_message(
         blocks.append(section(f"*Did not sync:*\n{listed}", block_id="failures"))
         blocks.append(context("`/crm status <email>` shows a contact's timeline and the fix."))
     return text, blocks
+
+
+_SKIP_ADVICE = {
+    ResyncSkip.SYNCED: "It is already synced; a resync never changes synced contacts.",
+    ResyncSkip.DISABLED: "Turn sync back on with `/crm sequence {seq}` first.",
+    ResyncSkip.MODE_OFF: "Choose a sync mode in `/crm settings` or `/crm sequence {seq}` first.",
+    ResyncSkip.NO_REPLY: "The sequence syncs on reply, and they have not replied yet.",
+    ResyncSkip.FLAGGED: "Choose *Keep syncing* or *Skip contact* on the duplicate alert.",
+    ResyncSkip.DISMISSED: "Someone chose *Skip contact* on the duplicate warning.",
+    ResyncSkip.REMOVED: "They were removed from the sequence.",
+}
+
+
+def could_not_ask(crm: str, reason: str) -> str:
+    return f"I could not ask {crm}: {reason}"
+
+
+def not_in_sequence(email: str, sequence: str) -> str:
+    return f"{email} is not in “{sequence}”. `/crm status {email}` shows where it is."
+
+
+def not_resynced(email: str, skip: ResyncSkip, sequence: str) -> str:
+    advice = _SKIP_ADVICE[skip].format(seq=sequence)
+    return f"{email} was not resynced: {skip.value}. {advice}"
+
+
+def one_outcome(email: str, crm: str, progress: ResyncProgress, record_url: str | None) -> str:
+    """What became of a single-contact resync, in one sentence."""
+    if progress.created or progress.linked:
+        how = "created in" if progress.created else "linked to its existing record in"
+        where = f" <{record_url}|Open in {crm}>" if record_url else ""
+        return f"{email} is synced: {how} {crm}.{where}"
+    if progress.failures:
+        return f"{email} did not sync: {progress.failures[0][1]}"
+    why = f" ({progress.stopped})" if progress.stopped else ""
+    return f"{email} is queued and syncs as soon as {crm} answers{why}."
+
+
+def dm_pointer(sequence: str) -> str:
+    return f"Resyncing “{sequence}”: progress and the summary are in your messages with me."

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from bot.ops.metrics import EVENTS
 from bot.services.events import OutreachEvent
 from bot.services.ingest import ingest
 
@@ -168,6 +169,9 @@ async def receive_events(request: Request) -> JSONResponse:
         return _error(status, split)
     events, rejected = split
     result = await ingest(runtime.db, events)
+    EVENTS.labels(result="accepted").inc(result.accepted)
+    EVENTS.labels(result="duplicate").inc(result.duplicates)
+    EVENTS.labels(result="rejected").inc(len(rejected))
     if result.accepted:
         await runtime.kick()
     answer = IngestAnswer(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)

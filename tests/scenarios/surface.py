@@ -14,6 +14,7 @@ from tests.support import slack_requests as sr
 from tests.support.blockkit import assert_valid_home, assert_valid_message, assert_valid_view
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.outreach import make_event
+from tests.support.tasks import run_passes
 
 
 def added(email: str, seq: str = "seq-42", name: str | None = None, **kw: Any) -> dict:
@@ -36,7 +37,7 @@ async def reply_number(slack: FakeSlack, n: int) -> dict[str, Any]:
 
 
 async def run_pass(runtime: Runtime) -> None:
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
 
 
 async def send_slack_event(http: httpx.AsyncClient, event: dict[str, Any]) -> None:

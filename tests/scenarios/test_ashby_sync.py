@@ -14,6 +14,7 @@ from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 from bot.storage.repos import Repo
+from bot.tasks import jobs
 from tests.conftest import eventually
 from tests.scenarios.conftest import (
     candidates_with,
@@ -26,6 +27,7 @@ from tests.support.blockkit import assert_valid_message
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import make_event as support_make_event
+from tests.support.tasks import run_passes
 
 ALERTS = "C0ALERTS"
 
@@ -148,7 +150,7 @@ async def test_skip_on_the_alert_leaves_the_contact_out(
     assert bob.sync_state == SyncState.DISMISSED
     assert "Skipped by <@U0001>" in bob.sync_reason
     await send_events(http, [make_event(type="email.replied", contact={"email": "bob@acme.com"})])
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     assert (await membership_of(runtime, "bob@acme.com")).sync_state == SyncState.DISMISSED
     assert ashby.calls["candidate.create"] == 0
 
@@ -185,13 +187,13 @@ async def test_modes_disabled_sequences_and_reasons(
     await connect_ashby(user, fake_slack)
     await configure(user, fake_slack, {"Sync contacts": "on_reply", "Options": ["activity"]})
     await send_events(http, [added("amy@acme.com", "Amy"), added("ben@acme.com", "Ben")])
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     amy = await membership_of(runtime, "amy@acme.com")
     assert amy.sync_state == SyncState.WAITING and "reply" in amy.sync_reason
     assert ashby.calls["candidate.create"] == 0
 
     await send_events(http, [make_event(type="email.replied", contact={"email": "amy@acme.com"})])
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     assert await synced(runtime, "amy@acme.com")
     assert len(candidates_with(ashby, "amy@acme.com")) == 1
     assert not candidates_with(ashby, "ben@acme.com")
@@ -205,7 +207,7 @@ async def test_modes_disabled_sequences_and_reasons(
             make_event(type="email.replied", contact={"email": "ben@acme.com"}),
         ],
     )
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     for email in ("cat@acme.com", "ben@acme.com"):
         membership = await membership_of(runtime, email)
         assert membership.sync_state == SyncState.SKIPPED and "disabled" in membership.sync_reason
@@ -231,7 +233,7 @@ async def test_activity_before_the_connection_is_not_pushed(
     await send_events(http, [make_event(type="email.opened")])
     async with runtime.db.session() as session:  # what a resync will do; here by hand
         await session.execute(update(m.Membership).values(sync_state=SyncState.PENDING))
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     [jane] = candidates_with(ashby, "jane@acme.com")
     notes = ashby.notes_for(jane.id)
     assert len(notes) == 1 and "opened" in notes[0].content.lower()
@@ -250,12 +252,12 @@ async def test_revoked_key_pauses_dms_and_resumes_after_reconnect(
 
     ashby.disable_api_key(ASHBY_KEY)
     await send_events(http, [added("jane@acme.com", "Jane")])
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     async with runtime.db.session() as session:
         conn = await session.scalar(select(m.Connection))
     assert conn.status == "needs_reauth" and "Ashby" in conn.status_reason
     assert (await membership_of(runtime, "jane@acme.com")).sync_state == SyncState.PENDING
-    await runtime.runner.submit_alerts()
+    await runtime.runner.submit(jobs.post_alerts())
     await runtime.runner.drain()
     dm = fake_slack.calls_to("chat.postMessage")[-1].args
     assert dm["channel"] == "DU0001" and "reconnect" in dm["text"].lower()
@@ -264,7 +266,7 @@ async def test_revoked_key_pauses_dms_and_resumes_after_reconnect(
 
     ashby.add_api_key("new-ashby-key")
     await connect_ashby(user, fake_slack, key="new-ashby-key")
-    await runtime.runner.run_pass_now("T0001", conn.id)
+    await run_passes(runtime, "T0001", conn.id)
     assert await synced(runtime, "jane@acme.com")
 
 
@@ -284,12 +286,12 @@ async def test_crash_between_create_and_commit_does_not_duplicate(
         raise RuntimeError("worker killed")
 
     monkeypatch.setattr(Repo, "add_link", crash)
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     assert ashby.calls["candidate.create"] == 1
     assert (await membership_of(runtime, "jane@acme.com")).sync_state == SyncState.PENDING
 
     monkeypatch.setattr(Repo, "add_link", real_add_link)
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     assert await synced(runtime, "jane@acme.com")
     assert ashby.calls["candidate.create"] == 1
     assert len(candidates_with(ashby, "jane@acme.com")) == 1
@@ -307,8 +309,8 @@ async def test_concurrent_passes_of_one_connection_never_overlap(
     await connect_ashby(user, fake_slack)
     await send_events(http, [added(f"c{i}@acme.com", f"C{i}") for i in range(20)])
     await asyncio.gather(
-        *(runtime.runner.run_pass_now("T0001", 1) for _ in range(4)),
-        *(runtime.runner.submit_pass("T0001", 1) for _ in range(4)),
+        *(run_passes(runtime, "T0001", 1) for _ in range(4)),
+        *(runtime.runner.submit(jobs.sync_pass("T0001", 1)) for _ in range(4)),
     )
     await runtime.runner.drain()
     assert ashby.calls["candidate.create"] == 20
@@ -327,7 +329,7 @@ async def test_a_new_contact_is_looked_up_once_per_pass(
     emails = [f"new{i}@acme.com" for i in range(3)]
     await send_events(http, [added(email, "New") for email in emails])
     ashby.reset_calls()
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     assert all(len(candidates_with(ashby, email)) == 1 for email in emails)
     assert ashby.calls["candidate.search"] == len(emails)
 
@@ -342,7 +344,7 @@ async def test_an_outage_while_writing_notes_ends_the_pass_and_loses_nothing(
     await connect_ashby(user, fake_slack)
     await send_events(http, [added("jane@acme.com", "Jane"), make_event(type="email.sent")])
     ashby.inject_fault("candidate.createNote", status=503, times=None)
-    await runtime.runner.run_pass_now("T0001", 1)  # returns: the pending note is not retried
+    await run_passes(runtime, "T0001", 1)  # returns: the pending note is not retried
     [jane] = candidates_with(ashby, "jane@acme.com")
     assert ashby.notes_for(jane.id) == []
     async with runtime.db.session() as session:
@@ -350,6 +352,6 @@ async def test_an_outage_while_writing_notes_ends_the_pass_and_loses_nothing(
     assert push.status == "in_flight"
 
     ashby.clear_faults()
-    await runtime.runner.run_pass_now("T0001", 1)
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     assert len(ashby.notes_for(jane.id)) == 1

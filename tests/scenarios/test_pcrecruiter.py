@@ -15,6 +15,7 @@ from tests.scenarios.conftest import opened_view, send_events
 from tests.scenarios.test_ashby_sync import added, make_event, synced
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
+from tests.support.tasks import run_passes
 
 FIELDS = ["Database ID", "Username", "Password", "API key", "App ID"]
 
@@ -152,6 +153,6 @@ async def test_activity_from_before_the_connection_is_not_pushed_by_normal_synci
     await connect(user, fake_slack, PCR_LOGIN)
     async with runtime.db.session() as session:  # what a resync does; its command is elsewhere
         await session.execute(update(m.Membership).values(sync_state=SyncState.PENDING))
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     [jane] = pcrecruiter.candidates_with("jane@acme.com")
     assert pcrecruiter.activities_of(jane["CandidateId"]) == []

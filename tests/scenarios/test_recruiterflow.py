@@ -14,6 +14,7 @@ from tests.scenarios.conftest import membership_of, opened_view, send_events
 from tests.scenarios.test_ashby_sync import added, make_event, synced
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
+from tests.support.tasks import run_passes
 
 
 async def connect(user: SlackUser, slack: FakeSlack, key: str) -> dict:
@@ -139,7 +140,7 @@ async def test_contacts_sync_as_client_contacts_when_chosen(
     await connect(user, fake_slack, RF_KEY)
     await user.submit(await settings_view(user, fake_slack), {"Sync as": "Contact"})
     await send_events(http, [added("cto@acme.com", "Cto")])
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     assert await synced(runtime, "cto@acme.com")
     [person] = recruiterflow.people_with_email("cto@acme.com")
     assert person.kind == "contact"

@@ -15,6 +15,7 @@ from bot.connectors.salesforce.emulator import SalesforceState
 from bot.services.connections import connect
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
+from bot.tasks import jobs
 from tests.conftest import (
     SALESFORCE_CLIENT_ID,
     SALESFORCE_INSTANCE_URL,
@@ -26,6 +27,7 @@ from tests.scenarios.conftest import membership_of, send_events
 from tests.support.blockkit import assert_valid_message
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import OMIT, make_event
+from tests.support.tasks import run_passes
 
 SEQUENCE = {"id": "seq-sf", "name": "Enterprise AEs Q4"}
 # Fields the event helper fills in by default; email events here name the contact only.
@@ -110,7 +112,7 @@ async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplica
     events = [added(e, i) for i, e in enumerate(emails)] + [sent(e) for e in emails]
     answer = await send_events(http, events)
     assert (answer["accepted"], answer["rejected"]) == (1000, [])
-    await runtime.runner.run_pass_now(TEAM, conn_id)
+    await run_passes(runtime, TEAM, conn_id)
 
     assert await states(runtime) == {SyncState.SYNCED: 500}
     # One person per email across Leads and Contacts; existing ones linked, not created.
@@ -156,7 +158,7 @@ async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplica
 
     # Replays and another pass change nothing and call nothing.
     assert (await send_events(http, events))["duplicates"] == 1000
-    await runtime.runner.run_pass_now(TEAM, conn_id)
+    await run_passes(runtime, TEAM, conn_id)
     assert sum(salesforce.calls.values()) == lookups + collections
     assert len(salesforce.records["Task"]) == 500
 
@@ -174,7 +176,7 @@ async def test_sync_as_contact_per_sequence(
             .values(sync_as="Contact")
         )
     await send_events(http, [added("second@acme.example", 2, seq)])
-    await runtime.runner.run_pass_now(TEAM, conn_id)
+    await run_passes(runtime, TEAM, conn_id)
     for email in ("first@acme.example", "second@acme.example"):
         assert [p[0] for p in salesforce.people_with_email(email)] == ["Contact"]
         assert (await membership_of(runtime, email, "seq-contacts")).sync_state == "synced"
@@ -187,7 +189,7 @@ async def test_revoked_access_pauses_and_asks_to_reconnect(
     for token in salesforce.oauth.active_refresh_tokens():
         salesforce.oauth.revoke_refresh_token(token)
     await send_events(http, [added("jane@acme.example", 1)])
-    await runtime.runner.run_pass_now(TEAM, conn_id)
+    await run_passes(runtime, TEAM, conn_id)
     async with runtime.db.session() as session:
         conn = await session.get(m.Connection, conn_id)
         alerts = (await session.scalars(select(m.Alert))).all()
@@ -205,7 +207,7 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
     conn_id = await connect_salesforce(runtime, salesforce)
     salesforce.set_api_usage(15_000, limit=15_000)
     await send_events(http, [added("jane@acme.example", 1)])
-    await runtime.runner.run_pass_now(TEAM, conn_id)
+    await run_passes(runtime, TEAM, conn_id)
     async with runtime.db.session() as session:
         conn = await session.get(m.Connection, conn_id)
     assert conn.status == "active"
@@ -216,15 +218,15 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
     assert [c.status for c in salesforce.call_log] == [403]
 
     # The teammate is told once, in a DM, that syncing waits for the allowance.
-    await runtime.runner.submit_alerts()
+    await runtime.runner.submit(jobs.post_alerts())
     await runtime.runner.drain()
     [dm] = [c.args for c in fake_slack.calls_to("chat.postMessage")]
     assert dm["channel"] == "DU0001"
     assert "paused" in dm["text"] and "nothing is lost" in dm["text"]
     assert "daily API allowance" in str(dm["blocks"])
     assert_valid_message(dm["blocks"], dm["text"])
-    await runtime.runner.run_pass_now(TEAM, conn_id)  # still paused: no call, no second DM
-    await runtime.runner.submit_alerts()
+    await run_passes(runtime, TEAM, conn_id)  # still paused: no call, no second DM
+    await runtime.runner.submit(jobs.post_alerts())
     await runtime.runner.drain()
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert len(salesforce.call_log) == 1

@@ -14,6 +14,7 @@ from tests.support.blockkit import assert_valid_message
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import slash_command
+from tests.support.tasks import run_passes
 
 
 async def test_help_and_unknown_input_get_the_help_text(user: SlackUser) -> None:
@@ -133,7 +134,7 @@ async def test_add_by_hand_goes_through_the_event_path(
         )
     )
     assert "Added bob@acme.com" in replies[-1].args["text"]
-    await runtime.runner.run_pass_now("T0001", 1)
+    await run_passes(runtime, "T0001", 1)
     [bob] = [c for c in ashby.candidates.values() if c.name == "Bob Stone"]
     assert bob.email_values() == ["bob@acme.com"]
 

@@ -41,6 +41,7 @@ def oauth_settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         encryption_keys=TEST_KEY,
         ashby_api_url="https://api.ashbyhq.test",
         crm_retry_wait_seconds=0,
+        task_runner="inprocess",
     )
 
 

@@ -36,6 +36,7 @@ from bot.storage.repos import Repo
 from bot.sync.rules import ResyncSkip
 from tests.conftest import ASHBY_KEY
 from tests.support.outreach import make_event
+from tests.support.tasks import run_passes
 
 TEAM, USER = "T0001", "U0001"
 
@@ -114,7 +115,7 @@ async def test_run_resync_reports_progress_while_the_pass_runs(
 
     async def slow_pass() -> None:
         await asyncio.sleep(0.1)  # long enough for a few progress ticks
-        await runtime.runner.run_pass_now(TEAM, conn.id)
+        await run_passes(runtime, TEAM, conn.id)
 
     async def report(progress: ResyncProgress) -> None:
         reports.append(progress)
@@ -128,9 +129,9 @@ async def test_retry_failed_requeues_failed_contacts(runtime: Runtime, ashby: As
     conn = await connected(runtime)
     ashby.inject_fault("candidate.create", status=200, code="invalid_input", times=1)
     await add(runtime, "a@x.com")
-    await runtime.runner.run_pass_now(TEAM, conn.id)
+    await run_passes(runtime, TEAM, conn.id)
     assert await retry_failed(runtime.db, conn) == 1
-    await runtime.runner.run_pass_now(TEAM, conn.id)
+    await run_passes(runtime, TEAM, conn.id)
     async with runtime.db.session() as session:
         membership = await session.scalar(select(m.Membership))
     assert membership.sync_state == SyncState.SYNCED

@@ -5,14 +5,22 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.models import Base
 
 target_metadata = Base.metadata
 
+# Any number of processes may start at once on an empty database: on PostgreSQL each one
+# waits for this transaction-level lock, so only one migrates at a time and the others find
+# the work done. (SQLite serves one process.)
+MIGRATION_LOCK = 7_262_019
+
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

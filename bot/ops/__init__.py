@@ -1,0 +1,1 @@
+"""Operating the app: liveness, readiness and Prometheus metrics."""
