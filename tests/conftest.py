@@ -227,3 +227,19 @@ async def eventually(check: Callable[[], Awaitable[Any] | Any], within: float = 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "postgres_only: needs PostgreSQL whatever TEST_DB says; runs in the PostgreSQL pass",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("TEST_DB") == "postgres":
+        return
+    skip = pytest.mark.skip(reason="runs in the PostgreSQL pass of make test (TEST_DB=postgres)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

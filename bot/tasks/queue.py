@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import procrastinate
+import procrastinate.jobs
 from procrastinate import exceptions as queue_errors
 from procrastinate.job_context import JobContext
 from sqlalchemy.engine import make_url
@@ -113,12 +114,21 @@ class ProcrastinateRunner:
             seconds_since_heartbeat=self.options.stalled_seconds
         )
         for job in stalled:
-            log.warning(
-                "retrying a job whose worker stopped",
-                extra={"task": job.task_name, "job_id": job.id},
-            )
-            await self.app.job_manager.retry_job(job)
+            await self._recover(job)
         return len(list(stalled))
+
+    async def _recover(self, job: procrastinate.jobs.Job) -> None:
+        fields = {"task": job.task_name, "job_id": job.id}
+        try:
+            await self.app.job_manager.retry_job(job)
+            log.warning("retrying a job whose worker stopped", extra=fields)
+        except queue_errors.UniqueViolation:
+            # A twin waits with the same queueing lock and does the same work; this one only
+            # has to give up the connection's lock, or the twin could never start.
+            await self.app.job_manager.finish_job(
+                job, status=procrastinate.jobs.Status.ABORTED, delete_job=False
+            )
+            log.warning("a job whose worker stopped gave way to its queued twin", extra=fields)
 
     # TaskRunner ---------------------------------------------------------------------------
 

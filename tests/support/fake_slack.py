@@ -91,6 +91,7 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
@@ -338,6 +339,28 @@ class FakeSlack:
             return self._error("users_list_not_supplied")
         first = users.split(",")[0].strip()
         return {"ok": True, "channel": {"id": "D" + first}}
+
+    def _conversations_history(self, call: Call) -> dict[str, Any]:
+        channel = str(call.args.get("channel") or "")
+        if not channel:
+            return self._error("channel_not_found")
+        oldest = float(call.args.get("oldest") or 0)
+        limit = int(call.args.get("limit") or 100)
+        with_metadata = str(call.args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = sorted(
+            (
+                msg
+                for (ch, ts), msg in self.messages.items()
+                if ch == channel and float(ts) >= oldest
+            ),
+            key=lambda msg: float(msg["ts"]),
+            reverse=True,
+        )
+        messages = [
+            msg if with_metadata else {k: v for k, v in msg.items() if k != "metadata"}
+            for msg in found[:limit]
+        ]
+        return {"ok": True, "messages": messages, "has_more": len(found) > limit}
 
     def _view_problem(self, view: Any) -> dict[str, Any] | None:
         if not isinstance(view, dict):
