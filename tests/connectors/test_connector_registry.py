@@ -75,7 +75,7 @@ def test_inferred_vendor_names_come_from_settings():
     )
     login = {k: "x" for k in ("database_id", "username", "password", "api_key", "app_id")}
     pcr = build_connector("pcrecruiter", login, settings).options
-    rf = build_connector("recruiterflow", {"api_key": "k"}, settings)
+    rf = build_connector("recruiterflow", {"api_key": "k"}, settings).options
     assert (pcr.activity_type, pcr.interview_type, pcr.interview_status, pcr.open_job_status) == (
         "OUTREACH",
         "SOURCING",
