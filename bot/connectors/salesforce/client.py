@@ -331,20 +331,10 @@ class SalesforceConnector(HttpConnector):
             raise SystemError_(
                 f"At most {self.create_batch_size} Salesforce records can be created per call."
             )
-        records = [
-            {"attributes": {"type": record_type}, **lead_or_contact_body(c, record_type)}
-            for c in contacts
-        ]
-        body = {"allOrNone": False, "records": records}
-        try:
-            results = await self._request(
-                "POST", "composite/sobjects", op="create records", json=body, idempotent=False
-            )
-        except ValidationError as exc:
-            # The whole call was refused (e.g. a mapped field the org does not have).
-            return [exc] * len(contacts)
-        if not isinstance(results, list) or len(results) != len(contacts):
-            raise SystemError_("Salesforce answered the create with a different number of results.")
+        bodies = [lead_or_contact_body(c, record_type) for c in contacts]
+        results = await self._create_collection(record_type, bodies, "create records")
+        if isinstance(results, ValidationError):
+            return [results] * len(contacts)
         return await self._outcomes(contacts, record_type, results)
 
     async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
@@ -369,19 +359,10 @@ class SalesforceConnector(HttpConnector):
         """Tasks through sObject Collections: up to 200 per call, each accepted or refused."""
         if not items:
             return []
-        records = [
-            {"attributes": {"type": "Task"}, **task_body(record.id, activity)}
-            for record, activity in items
-        ]
-        body = {"allOrNone": False, "records": records}
-        try:
-            results = await self._request(
-                "POST", "composite/sobjects", op="log email Tasks", json=body, idempotent=False
-            )
-        except ValidationError as exc:
-            return [exc] * len(items)
-        if not isinstance(results, list) or len(results) != len(items):
-            raise SystemError_("Salesforce answered the Task create with a different count.")
+        bodies = [task_body(record.id, activity) for record, activity in items]
+        results = await self._create_collection("Task", bodies, "log email Tasks")
+        if isinstance(results, ValidationError):
+            return [results] * len(items)
         return [_task_outcome(result) for result in results]
 
     async def activity_exists(self, record: CrmRecord, marker: str) -> bool:
@@ -402,6 +383,23 @@ class SalesforceConnector(HttpConnector):
         )
         fields = (answer.get("fields") if isinstance(answer, dict) else None) or []
         return [_field_spec(f) for f in fields if isinstance(f, dict) and f.get("createable")]
+
+    async def _create_collection(
+        self, sobject: str, bodies: Sequence[Mapping[str, Any]], op: str
+    ) -> list[Any] | ValidationError:
+        """Create records through sObject Collections: one result per body, in order, or the
+        error refusing the whole call (e.g. a mapped field the org does not have)."""
+        records = [{"attributes": {"type": sobject}, **body} for body in bodies]
+        body = {"allOrNone": False, "records": records}
+        try:
+            results = await self._request(
+                "POST", "composite/sobjects", op=op, json=body, idempotent=False
+            )
+        except ValidationError as exc:
+            return exc
+        if not isinstance(results, list) or len(results) != len(bodies):
+            raise SystemError_(f"Salesforce answered {op} with a different number of results.")
+        return results
 
     # --- requests, sessions, limits -----------------------------------------------------------
 
