@@ -24,12 +24,14 @@ import httpx
 from bot.connectors.base import Capability, ContactData, CrmJob, CrmRecord
 from bot.connectors.error_map import ErrorTable
 from bot.connectors.errors import ConfigError, ConnectorError, SystemError_, ValidationError
-from bot.connectors.http import HttpClient, RetryPolicy
+from bot.connectors.http import HttpClient, RetryPolicy, basic_auth_secrets
 from bot.connectors.paging import PageRequest, Paginator, paginate
 
 __all__ = [
+    "ApiKeyConnector",
     "ConnectorOptions",
     "HttpConnector",
+    "ServiceOptions",
     "SessionCache",
     "matching_jobs",
     "normalise_email",
@@ -70,6 +72,13 @@ class ConnectorOptions:
 
     def retry_policy(self) -> RetryPolicy | None:
         return None if self.retry_wait is None else RetryPolicy.capped(self.retry_wait)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceOptions(ConnectorOptions):
+    """Options of a CRM whose API has one address for every account (``<CRM>_API_URL``)."""
+
+    base_url: str
 
 
 class SessionCache:
@@ -217,3 +226,41 @@ class HttpConnector:
             except ValidationError as exc:
                 results.append(exc)
         return results
+
+
+class ApiKeyConnector(HttpConnector):
+    """A connector whose one credential is an API key, sent in the ``key_header`` header or,
+    when that is None, as the Basic auth username with an empty password."""
+
+    key_header: ClassVar[str | None] = None
+    extra_headers: ClassVar[Mapping[str, str]] = {}
+    api_path: ClassVar[str] = ""  # below base_url, where every call's path starts
+    options: ServiceOptions
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        options: ServiceOptions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        **overrides: Any,
+    ):
+        api_key = api_key.strip()
+        self.options = self.configure(options, overrides)
+        if self.key_header is None:
+            auth = httpx.BasicAuth(api_key, "")
+            headers, secrets = dict(self.extra_headers), basic_auth_secrets(api_key)
+        else:
+            auth, headers = None, {**self.extra_headers, self.key_header: api_key}
+            secrets = (api_key,)
+        super().__init__(
+            base_url=self.options.base_url,
+            options=self.options,
+            transport=transport,
+            retry=retry,
+            auth=auth,
+            headers=headers,
+            secrets=secrets,
+            api_path=self.api_path,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,8 +23,10 @@ from bot.connectors.errors import (
 )
 from bot.connectors.paging import Cursor, Offset, PageNumber, PageRequest, paginate
 from bot.connectors.skeleton import (
+    ApiKeyConnector,
     ConnectorOptions,
     HttpConnector,
+    ServiceOptions,
     SessionCache,
     matching_jobs,
     normalise_email,
@@ -336,3 +339,54 @@ def test_a_session_cache_keys_by_hash() -> None:
     cache.put(key, "token-1")
     assert cache.get(key) == "token-1"
     assert "token-1" not in repr(cache)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyedOptions(ServiceOptions):
+    base_url: str = "https://keyed.test/"
+
+
+class KeyedConnector(ApiKeyConnector):
+    kind = "keyed"
+    display_name = "Keyed"
+    record_types: ClassVar[tuple[str, ...]] = ("Person",)
+    capabilities = frozenset()
+    options_type = KeyedOptions
+    errors = ErrorTable(vendor="Keyed", credential="API key")
+    key_header = "X-Key"
+    api_path = "api/v2"
+
+
+class BasicKeyedConnector(KeyedConnector):
+    key_header = None
+    extra_headers: ClassVar[dict[str, str]] = {"Accept": "application/json; version=1"}
+
+
+async def test_an_api_key_goes_in_its_header_or_as_the_basic_auth_user() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    transport = httpx.MockTransport(answer)
+    async with KeyedConnector(" k-123 ", transport=transport) as keyed:
+        assert await keyed.request_json("GET", "things") == {"ok": True}
+    async with BasicKeyedConnector("k-123", transport=transport) as basic:
+        await basic.request_json("GET", "things")
+    assert str(seen[0].url) == "https://keyed.test/api/v2/things"
+    assert seen[0].headers["X-Key"] == "k-123" and "Authorization" not in seen[0].headers
+    assert seen[1].headers["Authorization"] == "Basic " + base64.b64encode(b"k-123:").decode()
+    assert seen[1].headers["Accept"] == "application/json; version=1"
+
+
+async def test_a_non_json_answer_is_a_system_error_and_the_key_never_shows() -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>k-123"))
+    async with KeyedConnector("k-123", transport=transport) as keyed:
+        with pytest.raises(SystemError_, match="Keyed answered list things with something not"):
+            await keyed.request_json("GET", "things", op="list things")
+    refusing = httpx.MockTransport(lambda request: httpx.Response(401))
+    async with KeyedConnector("k-123", transport=refusing, retry_wait=0) as keyed:
+        with pytest.raises(AuthError) as caught:
+            await keyed.request_json("GET", "things")
+    assert "k-123" not in f"{caught.value} {caught.value!r}"

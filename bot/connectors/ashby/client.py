@@ -73,11 +73,11 @@ from bot.connectors.errors import (
     TransientError,
     ValidationError,
 )
-from bot.connectors.http import RetryPolicy, basic_auth_secrets, bounded_gather
+from bot.connectors.http import bounded_gather
 from bot.connectors.paging import Cursor, PageRequest
 from bot.connectors.skeleton import (
-    ConnectorOptions,
-    HttpConnector,
+    ApiKeyConnector,
+    ServiceOptions,
     matching_jobs,
     normalise_email,
     unique_emails,
@@ -263,43 +263,22 @@ ERRORS = ErrorTable(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AshbyOptions(ConnectorOptions):
+class AshbyOptions(ServiceOptions):
     base_url: str = DEFAULT_BASE_URL
 
 
-class AshbyConnector(HttpConnector):
+class AshbyConnector(ApiKeyConnector):
     """One teammate's Ashby API key behind the :class:`~bot.connectors.base.Connector` contract."""
 
     kind = "ashby"
     display_name = VENDOR
     record_types = (CANDIDATE,)
     capabilities = frozenset({Capability.JOBS, Capability.ACTIVITY, Capability.FIELD_MAPPING})
-    find_batch_size = 25
-    create_batch_size = 1
     search_concurrency = 4
     options_type = AshbyOptions
     errors = ERRORS
-
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        options: AshbyOptions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-        **overrides: Any,
-    ):
-        api_key = api_key.strip()
-        self.options: AshbyOptions = self.configure(options, overrides)
-        super().__init__(
-            base_url=self.options.base_url,
-            options=self.options,
-            transport=transport,
-            retry=retry,
-            auth=httpx.BasicAuth(api_key, ""),
-            headers={"Accept": "application/json; version=1"},
-            secrets=basic_auth_secrets(api_key),
-        )
+    extra_headers = {"Accept": "application/json; version=1"}  # key_header None: Basic auth
+    options: AshbyOptions
 
     # --- Connector ----------------------------------------------------------------------------
 

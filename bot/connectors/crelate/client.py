@@ -62,11 +62,11 @@ from bot.connectors.base import (
 )
 from bot.connectors.error_map import ErrorRule, ErrorTable, Failure
 from bot.connectors.errors import AuthError, ConfigError, SystemError_, ValidationError
-from bot.connectors.http import RetryPolicy, bounded_gather
+from bot.connectors.http import bounded_gather
 from bot.connectors.paging import Offset, PageRequest
 from bot.connectors.skeleton import (
-    ConnectorOptions,
-    HttpConnector,
+    ApiKeyConnector,
+    ServiceOptions,
     matching_jobs,
     normalise_email,
     unique_emails,
@@ -168,7 +168,7 @@ def parse_record_type_bits(text: str) -> dict[str, int]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CrelateOptions(ConnectorOptions):
+class CrelateOptions(ServiceOptions):
     """The API address and the facts about a Crelate account that the vendor does not document."""
 
     base_url: str = DEFAULT_BASE_URL
@@ -181,7 +181,7 @@ class CrelateOptions(ConnectorOptions):
     app_url: str | None = None  # where record links point; default: the API host
 
 
-class CrelateConnector(HttpConnector):
+class CrelateConnector(ApiKeyConnector):
     """One teammate's Crelate API key behind the Connector, ListSource and StatusAdvancer
     contracts."""
 
@@ -197,32 +197,15 @@ class CrelateConnector(HttpConnector):
             Capability.STATUSES,
         }
     )
-    find_batch_size = 25
-    create_batch_size = 1
     search_concurrency = 4
     options_type = CrelateOptions
     errors = ERRORS
+    key_header = "X-Api-Key"
+    options: CrelateOptions
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        options: CrelateOptions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-        **overrides: Any,
-    ):
-        api_key = api_key.strip()
-        self.options: CrelateOptions = self.configure(options, overrides)
+    def __init__(self, api_key: str, **kwargs: Any):
+        super().__init__(api_key, **kwargs)
         self._verb_id: str | None = None
-        super().__init__(
-            base_url=self.options.base_url,
-            options=self.options,
-            transport=transport,
-            retry=retry,
-            headers={"X-Api-Key": api_key},
-            secrets=(api_key,),
-        )
 
     # --- Connector ----------------------------------------------------------------------------
 

@@ -56,8 +56,8 @@ from bot.connectors.errors import AuthError, SystemError_
 from bot.connectors.http import RetryPolicy
 from bot.connectors.paging import PageNumber, PageRequest
 from bot.connectors.skeleton import (
-    ConnectorOptions,
     HttpConnector,
+    ServiceOptions,
     matching_jobs,
     normalise_email,
     unique_emails,
@@ -195,7 +195,7 @@ ERRORS = ErrorTable(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PCRecruiterOptions(ConnectorOptions):
+class PCRecruiterOptions(ServiceOptions):
     """The API address and the codes this PCRecruiter database uses (inferred, see above)."""
 
     base_url: str = "https://www.pcrecruiter.net/rest/api"
@@ -215,7 +215,6 @@ class PCRecruiterConnector(HttpConnector):
     record_types = (CANDIDATE,)
     capabilities = frozenset({Capability.JOBS, Capability.ACTIVITY, Capability.FIELD_MAPPING})
     find_batch_size = 20
-    create_batch_size = 1
     options_type = PCRecruiterOptions
     errors = ERRORS
 

@@ -39,8 +39,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from bot.connectors.activity_text import activity_lines, marker_tag
 from bot.connectors.base import (
     ActivityRecord,
@@ -53,11 +51,10 @@ from bot.connectors.base import (
 )
 from bot.connectors.error_map import SUCCESS, ErrorRule, ErrorTable, Failure
 from bot.connectors.errors import AuthError, ConfigError, SystemError_, ValidationError
-from bot.connectors.http import RetryPolicy
 from bot.connectors.paging import PageNumber, PageRequest, records
 from bot.connectors.skeleton import (
-    ConnectorOptions,
-    HttpConnector,
+    ApiKeyConnector,
+    ServiceOptions,
     matching_jobs,
     normalise_email,
     unique_emails,
@@ -150,7 +147,7 @@ ERRORS = ErrorTable(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RecruiterflowOptions(ConnectorOptions):
+class RecruiterflowOptions(ServiceOptions):
     """The API address and the inferred facts above."""
 
     base_url: str = "https://api.recruiterflow.com"
@@ -160,39 +157,22 @@ class RecruiterflowOptions(ConnectorOptions):
     source: str = "Outreach sequence"
 
 
-class RecruiterflowConnector(HttpConnector):
+class RecruiterflowConnector(ApiKeyConnector):
     """One teammate's Recruiterflow API key behind the Connector contract."""
 
     kind = "recruiterflow"
     display_name = VENDOR
     record_types = (CANDIDATE, CONTACT)
     capabilities = frozenset({Capability.JOBS, Capability.ACTIVITY, Capability.FIELD_MAPPING})
-    find_batch_size = 25
-    create_batch_size = 1
     options_type = RecruiterflowOptions
     errors = ERRORS
+    key_header = "RF-Api-Key"
+    api_path = API_PREFIX
+    options: RecruiterflowOptions
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        options: RecruiterflowOptions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-        **overrides: Any,
-    ):
-        api_key = api_key.strip()
-        self.options: RecruiterflowOptions = self.configure(options, overrides)
+    def __init__(self, api_key: str, **kwargs: Any):
+        super().__init__(api_key, **kwargs)
         self._activity_type_ids: dict[str, int | None] = {}
-        super().__init__(
-            base_url=self.options.base_url,
-            options=self.options,
-            transport=transport,
-            retry=retry,
-            headers={"RF-Api-Key": api_key},
-            secrets=(api_key,),
-            api_path=API_PREFIX,
-        )
 
     # --- Connector ----------------------------------------------------------------------------
 
