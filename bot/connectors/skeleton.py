@@ -142,7 +142,7 @@ class HttpConnector:
         )
 
     @classmethod
-    def configure(cls, options: Any, overrides: Mapping[str, Any]) -> Any:
+    def configure(cls, options: ConnectorOptions | None, overrides: Mapping[str, Any]) -> Any:
         """``options`` (default: the vendor's defaults) with single fields replaced, so tests
         and scripts can say ``retry_wait=0`` without building a whole options object."""
         base = options if options is not None else cls.options_type()

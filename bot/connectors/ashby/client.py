@@ -513,7 +513,7 @@ def candidate_body(contact: ContactData) -> dict[str, Any]:
     name = str(mapped.get("name") or "").strip()
     if name:
         body["name"] = name
-    other_email = str(contact.crm_fields.get("email") or "").strip().lower()
+    other_email = normalise_email(str(contact.crm_fields.get("email") or ""))
     if other_email and other_email != contact.email:
         body["alternateEmailAddresses"] = [other_email]
     return body
