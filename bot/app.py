@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.connectors.base import Connector
 from bot.connectors.registry import build_connector
+from bot.connectors.skeleton import SessionCache
 from bot.notify.alerts import Notifier
 from bot.notify.slack_clients import (
     MultiWorkspaceClients,
@@ -62,6 +63,8 @@ class Runtime:
         self.db = Database(settings.database_url)
         self.box = SecretBox(settings.fernet_keys)
         self.crm_transport = crm_transport
+        # CRM logins reused by the connector built for each sync pass (Salesforce sessions).
+        self.crm_sessions = SessionCache()
         self.installations = (
             DbInstallationStore(self.db, self.box) if settings.oauth_install_enabled else None
         )
@@ -106,7 +109,9 @@ class Runtime:
         )
 
     def connector(self, kind: str, credentials: dict[str, str]) -> Connector:
-        return build_connector(kind, credentials, self.settings, self.crm_transport)
+        return build_connector(
+            kind, credentials, self.settings, self.crm_transport, self.crm_sessions
+        )
 
     async def connector_for(self, connection: Connection) -> Connector:
         return self.connector(connection.kind, self.box.decrypt_json(connection.credentials))

@@ -1,8 +1,9 @@
 """The contract every CRM connector fulfils, and the plain data it speaks.
 
 Connectors know HTTP, auth and the vendor's shapes; they know nothing of our tables. The sync
-engine calls them through :class:`Connector` only, so a new CRM is a new module plus one line
-in :mod:`bot.connectors.registry`.
+engine calls them through :class:`Connector` only, so a new CRM is a new package (a client on
+:class:`bot.connectors.skeleton.HttpConnector` and its spec) plus one line in
+:mod:`bot.connectors.registry`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from bot.connectors.errors import ConnectorError, ValidationError
+from bot.connectors.errors import ConnectorError
 
 __all__ = [
     "ActivityKind",
@@ -31,7 +32,6 @@ __all__ = [
     "ListMember",
     "ListSource",
     "StatusAdvancer",
-    "create_each",
 ]
 
 
@@ -173,19 +173,6 @@ class Connector(Protocol):
 
     async def aclose(self) -> None:
         """Release the HTTP client."""
-
-
-async def create_each(
-    connector: Connector, contacts: Sequence[ContactData], record_type: str
-) -> list[CrmRecord | ConnectorError]:
-    """``create_many`` for CRMs without a batch endpoint: one create per contact."""
-    results: list[CrmRecord | ConnectorError] = []
-    for contact in contacts:
-        try:
-            results.append(await connector.create(contact, record_type))
-        except ValidationError as exc:
-            results.append(exc)
-    return results
 
 
 # --- CRM lists and statuses (optional capabilities) ------------------------------------------

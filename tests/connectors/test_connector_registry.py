@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from bot.connectors import CONNECTORS, UnknownCrmError, build_connector
-from bot.connectors.ashby.client import AshbyConnector
+from bot.connectors.ashby.client import AshbyConnector, AshbyOptions
 from bot.connectors.ashby.emulator import AshbyState, create_app
 from bot.connectors.base import Connector
 from bot.connectors.errors import ConfigError
@@ -74,8 +74,8 @@ def test_inferred_vendor_names_come_from_settings():
         recruiterflow_activity_type="Sequence email",
     )
     login = {k: "x" for k in ("database_id", "username", "password", "api_key", "app_id")}
-    pcr = build_connector("pcrecruiter", login, settings)
-    rf = build_connector("recruiterflow", {"api_key": "k"}, settings)
+    pcr = build_connector("pcrecruiter", login, settings).options
+    rf = build_connector("recruiterflow", {"api_key": "k"}, settings).options
     assert (pcr.activity_type, pcr.interview_type, pcr.interview_status, pcr.open_job_status) == (
         "OUTREACH",
         "SOURCING",
@@ -97,3 +97,30 @@ def test_unknown_kinds_raise_a_key_error(settings):
 def test_display_name_for_messages():
     assert display_name("ashby") == "Ashby"
     assert display_name("retired-crm") == "retired-crm"
+
+
+def test_each_connector_gets_only_its_slice_of_settings():
+    settings = Settings(
+        _env_file=None,
+        ashby_api_url="https://ashby.example.test",
+        crm_retry_wait_seconds=3,
+        crelate_record_type_bits="1,2,16,32",
+        crelate_workflow_type_id="",
+        salesforce_client_id="cid",
+        salesforce_client_secret="client-s3cret",
+    )
+    assert get_spec("ashby").options_from(settings) == AshbyOptions(
+        base_url="https://ashby.example.test", retry_wait=3
+    )
+    crelate = get_spec("crelate").options_from(settings)
+    assert crelate.record_type_bits["Employee"] == 32 and crelate.workflow_type_id is None
+    salesforce = get_spec("salesforce").options_from(settings)
+    assert (salesforce.client_id, salesforce.client_secret) == ("cid", "client-s3cret")
+    assert "client-s3cret" not in repr(salesforce)
+
+
+def test_specs_describe_their_connector():
+    for kind, spec in CONNECTORS.items():
+        assert spec.kind == kind == spec.connector.kind
+        assert spec.record_types and spec.capabilities == spec.connector.capabilities
+        assert all(f.label for f in spec.credential_fields)

@@ -46,6 +46,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,32 +64,32 @@ from bot.connectors.base import (
     CrmJob,
     CrmRecord,
     FieldSpec,
-    create_each,
 )
+from bot.connectors.error_map import SUCCESS, ErrorRule, ErrorTable, Failure, short
 from bot.connectors.errors import (
     AuthError,
-    ConfigError,
-    ConnectorError,
     RateLimitError,
     SystemError_,
     TransientError,
     ValidationError,
 )
-from bot.connectors.http import (
-    HttpClient,
-    RetryPolicy,
-    basic_auth_secrets,
-    bounded_gather,
-    error_for_status,
-    retry_after_seconds,
+from bot.connectors.http import bounded_gather
+from bot.connectors.paging import Cursor, PageRequest
+from bot.connectors.skeleton import (
+    ApiKeyConnector,
+    ServiceOptions,
+    matching_jobs,
+    normalise_email,
+    unique_emails,
 )
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "ERRORS",
     "PERMISSIONS",
     "AshbyConnector",
+    "AshbyOptions",
     "candidate_body",
-    "classify_response",
     "error_info",
     "marker_tag",
     "note_text",
@@ -98,10 +99,15 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.ashbyhq.com"
 VENDOR = "Ashby"
 CANDIDATE = "Candidate"
-PAGE_LIMIT = 100
-MAX_PAGES = 10_000
 SNIPPET_CHARS = 500
-MESSAGE_CHARS = 300
+PAGES = Cursor(
+    cursor_at="nextCursor",
+    cursor_param="cursor",
+    more_at="moreDataAvailable",
+    size_param="limit",
+    size=100,
+    records_key="results",
+)
 
 log = logging.getLogger(__name__)
 
@@ -159,55 +165,120 @@ FIELD_TYPES: dict[str, str] = {
 }
 
 
-class AshbyConnector:
+# --- errors -----------------------------------------------------------------------------------
+
+
+def error_info(envelope: Any) -> tuple[str | None, str | None]:
+    """``(code, message)`` from ``errorInfo``, else from the deprecated ``errors`` list."""
+    if not isinstance(envelope, dict):
+        return None, None
+    info = envelope.get("errorInfo")
+    if isinstance(info, dict) and info.get("code"):
+        return str(info["code"]), short(info.get("message"))
+    errors = envelope.get("errors")
+    if not isinstance(errors, list) or not errors:
+        return None, None
+    texts: list[str] = []
+    code: str | None = None
+    for error in errors:
+        if isinstance(error, str):
+            if code is None and re.fullmatch(r"[a-z][a-z0-9_]*", error):
+                code = error
+            texts.append(error)
+        elif isinstance(error, dict):
+            code = code or (str(error["code"]) if error.get("code") else None)
+            where = f"{error['parameter']}: " if error.get("parameter") else ""
+            texts.append(f"{where}{error.get('message') or 'invalid'}")
+    return code, short("; ".join(texts))
+
+
+def _failed(response: httpx.Response, envelope: Any) -> bool:
+    """Ashby's envelope on top of HTTP status: HTTP 200 with ``success: false`` fails too."""
+    ok = isinstance(envelope, dict) and envelope.get("success") is True
+    return not response.is_success or not ok
+
+
+def _not_an_envelope(failure: Failure) -> bool:
+    body = failure.body
+    return not isinstance(body, dict) or not isinstance(body.get("success"), bool)
+
+
+def _permission_reason(failure: Failure) -> str:
+    permission = PERMISSIONS.get(failure.op)
+    needed = f"the {permission} permission" if permission else "a permission"
+    return (
+        f"The Ashby API key lacks {needed}, which {failure.op} needs (HTTP {failure.status}). "
+        "In Ashby, under Admin > Ashby API > API Keys, give the key that permission (or create "
+        "a new key), then reconnect."
+    )
+
+
+ERRORS = ErrorTable(
+    vendor=VENDOR,
+    credential="API key",
+    read=error_info,
+    failed=_failed,
+    rules=(
+        ErrorRule(AuthError, _permission_reason, code="missing_endpoint_permission"),
+        ErrorRule(
+            AuthError,
+            "Ashby rejected the API key (HTTP 401): no usable key reached it. "
+            "Paste the key again when reconnecting.",
+            status=401,
+        ),
+        ErrorRule(
+            AuthError,
+            "Ashby rejected the API key (HTTP 403): it is wrong or has been deactivated. "
+            "Create a key in Ashby under Admin > Ashby API > API Keys and reconnect.",
+            status=403,
+        ),
+        # The rows below are failures inside an HTTP 2xx answer.
+        ErrorRule(
+            SystemError_,
+            "Ashby answered {op} with something other than its JSON envelope (HTTP {status}).",
+            status=SUCCESS,
+            when=_not_an_envelope,
+        ),
+        ErrorRule(
+            RateLimitError,
+            "Ashby asked us to slow down ({code}) during {op}.",
+            status=SUCCESS,
+            code=RATE_LIMIT_CODES,
+        ),
+        ErrorRule(
+            TransientError,
+            "Ashby expired the listing position for {op} ({code}); it will start over.",
+            status=SUCCESS,
+            code=RESTART_CODES,
+        ),
+        ErrorRule(
+            ValidationError,
+            "Ashby could not find the record {op} refers to ({code}).{said}",
+            status=SUCCESS,
+            when=lambda failure: (failure.code or "").endswith("not_found"),
+        ),
+        ErrorRule(ValidationError, "Ashby refused {op} ({code_label}).{said}", status=SUCCESS),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AshbyOptions(ServiceOptions):
+    base_url: str = DEFAULT_BASE_URL
+
+
+class AshbyConnector(ApiKeyConnector):
     """One teammate's Ashby API key behind the :class:`~bot.connectors.base.Connector` contract."""
 
     kind = "ashby"
     display_name = VENDOR
-    record_types: tuple[str, ...] = (CANDIDATE,)
+    record_types = (CANDIDATE,)
     capabilities = frozenset({Capability.JOBS, Capability.ACTIVITY, Capability.FIELD_MAPPING})
-    find_batch_size = 25
-    create_batch_size = 1
     search_concurrency = 4
-
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry_wait: float | None = None,
-        retry: RetryPolicy | None = None,
-        timeout: float = 30.0,
-    ):
-        api_key = api_key.strip()
-        if retry is None and retry_wait is not None:
-            retry = RetryPolicy.capped(retry_wait)
-        self.base_url = base_url.rstrip("/")
-        self._http = HttpClient(
-            vendor=VENDOR,
-            base_url=self.base_url,
-            auth=httpx.BasicAuth(api_key, ""),
-            headers={"Accept": "application/json; version=1"},
-            transport=transport,
-            timeout=timeout,
-            retry=retry,
-            secrets=basic_auth_secrets(api_key),
-            classify=classify_response,
-            credential="API key",
-        )
-
-    def __repr__(self) -> str:
-        return f"AshbyConnector(base_url={self.base_url!r})"
-
-    async def __aenter__(self) -> AshbyConnector:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    options_type = AshbyOptions
+    errors = ERRORS
+    extra_headers = {"Accept": "application/json; version=1"}  # key_header None: Basic auth
+    options: AshbyOptions
 
     # --- Connector ----------------------------------------------------------------------------
 
@@ -225,14 +296,14 @@ class AshbyConnector:
     async def find_by_emails(
         self, emails: Sequence[str], record_types: Sequence[str] | None = None
     ) -> dict[str, CrmRecord]:
-        if record_types is not None and CANDIDATE not in record_types:
+        if not self.searched_types(record_types):
             return {}
-        wanted = list(dict.fromkeys(_normalise(e) for e in emails if e and e.strip()))
+        wanted = unique_emails(emails)
         found = await bounded_gather(self._find_one, wanted, limit=self.search_concurrency)
         return {email: record for email, record in zip(wanted, found, strict=True) if record}
 
     async def create(self, contact: ContactData, record_type: str) -> CrmRecord:
-        self._check_record_type(record_type)
+        self.check_record_type(record_type)
         body = candidate_body(contact)
         record = _record(await self._results("candidate.create", body, idempotent=False))
         for field_id, value in custom_field_values(contact).items():
@@ -255,11 +326,6 @@ class AshbyConnector:
                 "Ashby refused a mapped custom field value",
                 extra={"field_id": field_id, "reason": exc.reason},
             )
-
-    async def create_many(
-        self, contacts: Sequence[ContactData], record_type: str
-    ) -> list[CrmRecord | ConnectorError]:
-        return await create_each(self, contacts, record_type)
 
     async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
         # Apply first and look only when refused: the engine keeps its own record of
@@ -296,16 +362,15 @@ class AshbyConnector:
         return False
 
     async def list_jobs(self, query: str = "") -> list[CrmJob]:
-        needle = query.strip().casefold()
-        jobs = []
-        async for job in self._paginate("job.list", {"status": ["Open"]}):
-            title = str(job.get("title") or "")
-            if job.get("status", "Open") == "Open" and needle in title.casefold():
-                jobs.append(CrmJob(_require_id(job, "job.list"), title, "Open"))
-        return sorted(jobs, key=lambda j: j.title.casefold())
+        jobs = [
+            CrmJob(_require_id(job, "job.list"), str(job.get("title") or ""), "Open")
+            async for job in self._paginate("job.list", {"status": ["Open"]})
+            if job.get("status", "Open") == "Open"
+        ]
+        return matching_jobs(jobs, query)
 
     async def describe_fields(self, record_type: str) -> list[FieldSpec]:
-        self._check_record_type(record_type)
+        self.check_record_type(record_type)
         fields = list(STANDARD_FIELDS)
         async for custom in self._paginate("customField.list", {}):
             if custom.get("objectType") == CANDIDATE and not custom.get("isArchived"):
@@ -313,10 +378,6 @@ class AshbyConnector:
         return fields
 
     # --- helpers ------------------------------------------------------------------------------
-
-    def _check_record_type(self, record_type: str) -> None:
-        if record_type not in self.record_types:
-            raise ConfigError(f"Ashby records people as Candidates only, not as {record_type}.")
 
     async def _find_one(self, email: str) -> CrmRecord | None:
         results = await self._results("candidate.search", {"email": email})
@@ -344,11 +405,8 @@ class AshbyConnector:
     async def _call(
         self, method: str, body: Mapping[str, Any] | None = None, *, idempotent: bool = True
     ) -> dict[str, Any]:
-        """One API call; returns the success envelope (the classifier has vetted it)."""
-        response = await self._http.request(
-            "POST", method, op=method, json=dict(body or {}), idempotent=idempotent
-        )
-        return response.json()
+        """One API call; returns the success envelope (the error table has vetted it)."""
+        return await self.request_json("POST", method, json=dict(body or {}), idempotent=idempotent)
 
     async def _results(
         self, method: str, body: Mapping[str, Any] | None = None, *, idempotent: bool = True
@@ -358,158 +416,21 @@ class AshbyConnector:
             raise SystemError_(f"Ashby answered {method} without results.")
         return envelope["results"]
 
-    async def _paginate(
-        self, method: str, body: Mapping[str, Any]
-    ) -> AsyncIterator[dict[str, Any]]:
-        cursor: str | None = None
-        seen: set[str] = set()
-        for _ in range(MAX_PAGES):
-            page_body = {**body, "limit": PAGE_LIMIT, **({"cursor": cursor} if cursor else {})}
-            page = await self._call(method, page_body)
-            for item in page.get("results") or []:
-                if isinstance(item, dict):
-                    yield item
-            cursor = page.get("nextCursor")
-            if not page.get("moreDataAvailable") or not cursor:
-                return
-            if cursor in seen:
-                raise SystemError_(f"Ashby repeated a page cursor while listing {method}.")
-            seen.add(cursor)
-        raise SystemError_(f"Ashby returned more than {MAX_PAGES} pages for {method}.")
+    def _paginate(self, method: str, body: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        async def fetch(page: PageRequest) -> Any:
+            return await self._call(method, {**body, **page.fields})
+
+        return self.pages(PAGES, fetch, method)
 
 
 # --- pure helpers -----------------------------------------------------------------------------
-
-
-def classify_response(response: httpx.Response, op: str) -> ConnectorError | None:
-    """Ashby's envelope on top of HTTP status: HTTP 200 with ``success: false`` fails too."""
-    status = response.status_code
-    envelope = _json_or_none(response)
-    code, message = error_info(envelope)
-    if code == "missing_endpoint_permission":
-        return _permission_error(op, status)
-    if status in (401, 403):
-        return _key_error(status, code)
-    if not response.is_success:
-        return error_for_status(
-            VENDOR,
-            status,
-            op=op,
-            code=code,
-            detail=message,
-            retry_after=retry_after_seconds(response),
-            credential="API key",
-        )
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("success"), bool):
-        return SystemError_(
-            f"Ashby answered {op} with something other than its JSON envelope (HTTP {status}).",
-            status=status,
-        )
-    if envelope["success"]:
-        return None
-    return _envelope_error(op, status, code, message, retry_after_seconds(response))
-
-
-def error_info(envelope: Any) -> tuple[str | None, str | None]:
-    """``(code, message)`` from ``errorInfo``, else from the deprecated ``errors`` list."""
-    if not isinstance(envelope, dict):
-        return None, None
-    info = envelope.get("errorInfo")
-    if isinstance(info, dict) and info.get("code"):
-        return str(info["code"]), _short(info.get("message"))
-    errors = envelope.get("errors")
-    if not isinstance(errors, list) or not errors:
-        return None, None
-    texts: list[str] = []
-    code: str | None = None
-    for error in errors:
-        if isinstance(error, str):
-            if code is None and re.fullmatch(r"[a-z][a-z0-9_]*", error):
-                code = error
-            texts.append(error)
-        elif isinstance(error, dict):
-            code = code or (str(error["code"]) if error.get("code") else None)
-            where = f"{error['parameter']}: " if error.get("parameter") else ""
-            texts.append(f"{where}{error.get('message') or 'invalid'}")
-    return code, _short("; ".join(texts))
-
-
-def _short(message: Any) -> str | None:
-    if not message:
-        return None
-    text = " ".join(str(message).split())
-    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
-
-
-def _permission_error(op: str, status: int) -> AuthError:
-    permission = PERMISSIONS.get(op)
-    needed = f"the {permission} permission" if permission else "a permission"
-    return AuthError(
-        f"The Ashby API key lacks {needed}, which {op} needs (HTTP {status}). In Ashby, under "
-        "Admin > Ashby API > API Keys, give the key that permission (or create a new key), "
-        "then reconnect.",
-        status=status,
-        code="missing_endpoint_permission",
-    )
-
-
-def _key_error(status: int, code: str | None) -> AuthError:
-    if status == 401:
-        reason = (
-            "Ashby rejected the API key (HTTP 401): no usable key reached it. "
-            "Paste the key again when reconnecting."
-        )
-    else:
-        reason = (
-            "Ashby rejected the API key (HTTP 403): it is wrong or has been deactivated. "
-            "Create a key in Ashby under Admin > Ashby API > API Keys and reconnect."
-        )
-    return AuthError(reason, status=status, code=code)
-
-
-def _envelope_error(
-    op: str, status: int, code: str | None, message: str | None, retry_after: float | None
-) -> ConnectorError:
-    said = f" Ashby said: {message}" if message else ""
-    if code in RATE_LIMIT_CODES:
-        return RateLimitError(
-            f"Ashby asked us to slow down ({code}) during {op}.",
-            retry_after=retry_after,
-            status=status,
-            code=code,
-        )
-    if code in RESTART_CODES:
-        return TransientError(
-            f"Ashby expired the listing position for {op} ({code}); it will start over.",
-            status=status,
-            code=code,
-        )
-    if code and code.endswith("not_found"):
-        return ValidationError(
-            f"Ashby could not find the record {op} refers to ({code}).{said}",
-            status=status,
-            code=code,
-        )
-    label = code or "no error code"
-    return ValidationError(f"Ashby refused {op} ({label}).{said}", status=status, code=code)
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _normalise(email: str) -> str:
-    return email.strip().lower()
 
 
 def _emails_of(candidate: Mapping[str, Any]) -> set[str]:
     entries = list(candidate.get("emailAddresses") or [])
     entries.append(candidate.get("primaryEmailAddress"))
     return {
-        _normalise(e["value"])
+        normalise_email(e["value"])
         for e in entries
         if isinstance(e, dict) and isinstance(e.get("value"), str)
     }
@@ -539,7 +460,7 @@ def _record(candidate: Any) -> CrmRecord:
     return CrmRecord(
         id=candidate_id,
         record_type=CANDIDATE,
-        emails=tuple(_normalise(e) for e in emails if isinstance(e, str)),
+        emails=tuple(normalise_email(e) for e in emails if isinstance(e, str)),
         name=str(candidate.get("name") or ""),
         url=candidate.get("profileUrl"),
     )
@@ -592,7 +513,7 @@ def candidate_body(contact: ContactData) -> dict[str, Any]:
     name = str(mapped.get("name") or "").strip()
     if name:
         body["name"] = name
-    other_email = str(contact.crm_fields.get("email") or "").strip().lower()
+    other_email = normalise_email(str(contact.crm_fields.get("email") or ""))
     if other_email and other_email != contact.email:
         body["alternateEmailAddresses"] = [other_email]
     return body

@@ -59,38 +59,41 @@ from bot.connectors.base import (
     CrmStatus,
     FieldSpec,
     ListMember,
-    create_each,
 )
-from bot.connectors.errors import (
-    AuthError,
-    ConfigError,
-    ConnectorError,
-    SystemError_,
-    ValidationError,
-)
-from bot.connectors.http import (
-    HttpClient,
-    RetryPolicy,
-    bounded_gather,
-    error_for_status,
-    retry_after_seconds,
+from bot.connectors.error_map import ErrorRule, ErrorTable, Failure
+from bot.connectors.errors import AuthError, ConfigError, SystemError_, ValidationError
+from bot.connectors.http import bounded_gather
+from bot.connectors.paging import Offset, PageRequest
+from bot.connectors.skeleton import (
+    ApiKeyConnector,
+    ServiceOptions,
+    matching_jobs,
+    normalise_email,
+    unique_emails,
 )
 
 __all__ = [
+    "ERRORS",
     "RECORD_TYPES",
     "CrelateConnector",
     "CrelateOptions",
     "activity_text",
-    "classify_response",
     "contact_entity",
     "marker_tag",
+    "parse_record_type_bits",
 ]
 
 VENDOR = "Crelate"
+DEFAULT_BASE_URL = "https://app.crelate.com/api3"
 RECORD_TYPES = ("Candidate", "Sales/Client Contact", "Lead Contact", "Employee")
 PAGE_LIMIT = 100
-MAX_PAGES = 1000
-MESSAGE_CHARS = 300
+PAGES = Offset(
+    offset_param="offset",
+    limit_param="limit",
+    size=PAGE_LIMIT,
+    total_at=("Metadata", "TotalRecords"),
+    records_key="Data",
+)
 EMAIL_SLOTS = (
     "EmailAddresses_Work",
     "EmailAddresses_Personal",
@@ -113,10 +116,62 @@ STANDARD_FIELDS: tuple[FieldSpec, ...] = (
 FIELD_TYPES = {"Text": "string", "TextArea": "text", "Email": "email", "Phone": "phone"}
 
 
-@dataclass(frozen=True, slots=True)
-class CrelateOptions:
-    """The facts about a Crelate account that the vendor does not document."""
+def _error_message(envelope: Any) -> tuple[None, str | None]:
+    """Crelate has no error codes: the message is ``Errors[].Message``, joined."""
+    errors = (envelope.get("Errors") or []) if isinstance(envelope, dict) else []
+    texts = [str(e.get("Message")) for e in errors if isinstance(e, dict) and e.get("Message")]
+    return None, "; ".join(texts) or None
 
+
+def _names_required(failure: Failure) -> bool:
+    return "required" in (failure.message or "").lower()
+
+
+# HTTP status first, with Crelate's messages as the detail.
+ERRORS = ErrorTable(
+    vendor=VENDOR,
+    credential="API key",
+    read=_error_message,
+    rules=(
+        ErrorRule(
+            AuthError,
+            "Crelate rejected the API key (HTTP 401): it is wrong, regenerated or API access is "
+            "off for your role. Copy the key from Crelate > Settings > My Settings > API Access "
+            "and reconnect.",
+            status=401,
+        ),
+        # Saving a record without its required attributes is a 500 listing them: a refusal of
+        # the data, not an outage.
+        ErrorRule(
+            ValidationError,
+            "Crelate refused the data for {op}: {message}",
+            status=500,
+            when=_names_required,
+        ),
+        ErrorRule(ValidationError, "Crelate could not find what {op} refers to.{said}", status=404),
+    ),
+)
+
+
+def parse_record_type_bits(text: str) -> dict[str, int]:
+    """``CRELATE_RECORD_TYPE_BITS`` ("1,2,4,8") as a bit per record type."""
+    try:
+        bits = [int(b) for b in text.split(",")]
+    except ValueError:
+        bits = []
+    if len(bits) != len(RECORD_TYPES) or any(b <= 0 for b in bits):
+        raise ConfigError(
+            "CRELATE_RECORD_TYPE_BITS must be four positive numbers, e.g. 1,2,4,8 "
+            "(Candidate, Sales/Client Contact, Lead Contact, Employee)."
+        )
+    return dict(zip(RECORD_TYPES, bits, strict=True))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CrelateOptions(ServiceOptions):
+    """The API address and the facts about a Crelate account that the vendor does not document."""
+
+    base_url: str = DEFAULT_BASE_URL
     record_type_bits: Mapping[str, int] = field(
         default_factory=lambda: dict(zip(RECORD_TYPES, (1, 2, 4, 8), strict=True))
     )
@@ -126,13 +181,13 @@ class CrelateOptions:
     app_url: str | None = None  # where record links point; default: the API host
 
 
-class CrelateConnector:
+class CrelateConnector(ApiKeyConnector):
     """One teammate's Crelate API key behind the Connector, ListSource and StatusAdvancer
     contracts."""
 
     kind = "crelate"
     display_name = VENDOR
-    record_types: tuple[str, ...] = RECORD_TYPES
+    record_types = RECORD_TYPES
     capabilities = frozenset(
         {
             Capability.JOBS,
@@ -142,53 +197,21 @@ class CrelateConnector:
             Capability.STATUSES,
         }
     )
-    find_batch_size = 25
-    create_batch_size = 1
     search_concurrency = 4
+    options_type = CrelateOptions
+    errors = ERRORS
+    key_header = "X-Api-Key"
+    options: CrelateOptions
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str,
-        options: CrelateOptions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry_wait: float | None = None,
-        retry: RetryPolicy | None = None,
-        timeout: float = 30.0,
-    ):
-        api_key = api_key.strip()
-        if retry is None and retry_wait is not None:
-            retry = RetryPolicy.capped(retry_wait)
-        self.base_url = base_url.rstrip("/")
-        self.options = options or CrelateOptions()
+    def __init__(self, api_key: str, **kwargs: Any):
+        super().__init__(api_key, **kwargs)
         self._verb_id: str | None = None
-        self._http = HttpClient(
-            vendor=VENDOR,
-            base_url=self.base_url,
-            headers={"X-Api-Key": api_key, "Accept": "application/json"},
-            transport=transport,
-            timeout=timeout,
-            retry=retry,
-            secrets=(api_key,),
-            classify=classify_response,
-            credential="API key",
-        )
-
-    def __repr__(self) -> str:
-        return f"CrelateConnector(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # --- Connector ----------------------------------------------------------------------------
 
     async def verify(self) -> CrmIdentity:
-        try:
-            me = await self._data("GET", "users/self")
-        except ConfigError as exc:
-            if isinstance(exc, AuthError) or exc.status != 404:
-                raise
+        me = await self._data_unless_missing("GET", "users/self")
+        if me is None:
             await self._data("GET", "contacts", params={"limit": 1})
             return CrmIdentity(label="Crelate API key")
         name = me.get("FullName") if isinstance(me, dict) else None
@@ -199,11 +222,11 @@ class CrelateConnector:
     async def find_by_emails(
         self, emails: Sequence[str], record_types: Sequence[str] | None = None
     ) -> dict[str, CrmRecord]:
-        wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+        wanted = unique_emails(emails)
         size = max(1, self.options.emails_per_lookup)
         chunks = [wanted[i : i + size] for i in range(0, len(wanted), size)]
         pages = await bounded_gather(self._lookup, chunks, limit=self.search_concurrency)
-        bits = self._bits(record_types) if record_types is not None else None
+        bits = self._bits(self.searched_types(record_types)) if record_types is not None else None
         found: dict[str, CrmRecord] = {}
         for contacts in pages:
             for contact in sorted(contacts, key=_modified, reverse=True):
@@ -221,15 +244,10 @@ class CrelateConnector:
         return CrmRecord(
             id=_require_id(new_id, "create contact"),
             record_type=record_type,
-            emails=(contact.email.strip().lower(),),
+            emails=(normalise_email(contact.email),),
             name=contact.full_name,
             url=self._url(str(new_id)),
         )
-
-    async def create_many(
-        self, contacts: Sequence[ContactData], record_type: str
-    ) -> list[CrmRecord | ConnectorError]:
-        return await create_each(self, contacts, record_type)
 
     async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
         if await self._on_job(record.id, job_id):
@@ -267,25 +285,18 @@ class CrelateConnector:
         return False
 
     async def list_jobs(self, query: str = "") -> list[CrmJob]:
-        needle = query.strip().casefold()
-        jobs = []
-        async for job in self._paginate("jobs", {}):
-            title = str(job.get("Name") or "")
-            if job.get("ClosedOn") or job.get("IsOnHold") or needle not in title.casefold():
-                continue
-            jobs.append(CrmJob(_require_id(job.get("Id"), "list jobs"), title, "Open"))
-        return sorted(jobs, key=lambda j: j.title.casefold())
+        jobs = [
+            CrmJob(_require_id(job.get("Id"), "list jobs"), str(job.get("Name") or ""), "Open")
+            async for job in self._paginate("jobs", {})
+            if not job.get("ClosedOn") and not job.get("IsOnHold")
+        ]
+        return matching_jobs(jobs, query)
 
     async def describe_fields(self, record_type: str) -> list[FieldSpec]:
-        self._bits([record_type])
+        self.check_record_type(record_type)
         fields = {f.name: f for f in STANDARD_FIELDS}
-        try:
-            info = await self._data("GET", "contacts/info", op="describe contact fields")
-        except ConfigError as exc:
-            if isinstance(exc, AuthError) or exc.status != 404:
-                raise
-            info = None
-        for item in (info or {}).get("Fields") or [] if isinstance(info, dict) else []:
+        info = await self._data_unless_missing("GET", "contacts/info", op="describe contact fields")
+        for item in (info.get("Fields") or []) if isinstance(info, dict) else []:
             if isinstance(item, dict) and item.get("Name") and item["Name"] not in fields:
                 fields[item["Name"]] = FieldSpec(
                     name=str(item["Name"]),
@@ -344,9 +355,7 @@ class CrelateConnector:
     def _bits(self, record_types: Sequence[str]) -> int:
         bits = 0
         for name in record_types:
-            if name not in self.options.record_type_bits:
-                known = ", ".join(self.options.record_type_bits)
-                raise ConfigError(f"Crelate records people as {known}, not as {name}.")
+            self.check_record_type(name)
             bits |= self.options.record_type_bits[name]
         return bits
 
@@ -415,92 +424,34 @@ class CrelateConnector:
         idempotent: bool = True,
         op: str | None = None,
     ) -> Any:
-        response = await self._http.request(
-            method,
-            path,
-            op=op or f"{method} /{path}",
-            params=params,
-            json=json,
-            idempotent=idempotent,
+        op = op or f"{method} /{path}"
+        envelope = await self.request_json(
+            method, path, op=op, params=params, json=json, idempotent=idempotent
         )
-        envelope = _json_or_none(response)
         if not isinstance(envelope, dict) or "Data" not in envelope:
-            raise SystemError_(f"Crelate answered {op or path} without its Data envelope.")
+            raise SystemError_(f"Crelate answered {op} without its Data envelope.")
         return envelope["Data"]
 
-    async def _paginate(
-        self, path: str, params: Mapping[str, Any]
-    ) -> AsyncIterator[dict[str, Any]]:
-        offset = 0
-        for _ in range(MAX_PAGES):
-            response = await self._http.request(
-                "GET",
-                path,
-                op=f"list {path}",
-                params={**params, "limit": PAGE_LIMIT, "offset": offset},
+    async def _data_unless_missing(self, method: str, path: str, **kw: Any) -> Any:
+        """``_data`` for endpoints inferred rather than documented: None when one is missing
+        (HTTP 404), so the caller can fall back."""
+        try:
+            return await self._data(method, path, **kw)
+        except ValidationError as exc:
+            if exc.status != 404:
+                raise
+            return None
+
+    def _paginate(self, path: str, params: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        async def fetch(page: PageRequest) -> Any:
+            return await self.request_json(
+                "GET", path, op=f"list {path}", params={**params, **page.fields}
             )
-            envelope = _json_or_none(response)
-            data = envelope.get("Data") if isinstance(envelope, dict) else None
-            if not isinstance(data, list):
-                raise SystemError_(f"Crelate answered list {path} without a list of records.")
-            for item in data:
-                if isinstance(item, dict):
-                    yield item
-            offset += len(data)
-            total = (envelope.get("Metadata") or {}).get("TotalRecords")
-            if len(data) < PAGE_LIMIT or (isinstance(total, int) and offset >= total):
-                return
-        raise SystemError_(f"Crelate returned more than {MAX_PAGES} pages for {path}.")
+
+        return self.pages(PAGES, fetch, f"list {path}")
 
 
 # --- pure helpers -----------------------------------------------------------------------------
-
-
-def classify_response(response: httpx.Response, op: str) -> ConnectorError | None:
-    """HTTP status first, with Crelate's ``Errors[].Message`` as the detail; a 500 that names
-    missing required attributes is the vendor's way of refusing the data."""
-    if response.is_success:
-        return None
-    status = response.status_code
-    message = _error_message(_json_or_none(response))
-    if status == 401:
-        return AuthError(
-            "Crelate rejected the API key (HTTP 401): it is wrong, regenerated or API access is "
-            "off for your role. Copy the key from Crelate > Settings > My Settings > API Access "
-            "and reconnect.",
-            status=status,
-        )
-    if status == 500 and message and "required" in message.lower():
-        return ValidationError(f"Crelate refused the data for {op}: {message}", status=status)
-    if status == 404:
-        said = f" Crelate said: {message}" if message else ""
-        return ValidationError(f"Crelate could not find what {op} refers to.{said}", status=404)
-    return error_for_status(
-        VENDOR,
-        status,
-        op=op,
-        detail=message,
-        retry_after=retry_after_seconds(response),
-        credential="API key",
-    )
-
-
-def _error_message(envelope: Any) -> str | None:
-    if not isinstance(envelope, dict):
-        return None
-    errors = envelope.get("Errors") or []
-    texts = [str(e.get("Message")) for e in errors if isinstance(e, dict) and e.get("Message")]
-    if not texts:
-        return None
-    text = " ".join("; ".join(texts).split())
-    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _require_id(value: Any, op: str) -> str:
@@ -512,7 +463,7 @@ def _require_id(value: Any, op: str) -> str:
 def _emails_in_order(contact: Mapping[str, Any]) -> list[str]:
     slots = [contact.get(slot) for slot in EMAIL_SLOTS]
     values = [s.get("Value") for s in slots if isinstance(s, dict)]
-    return list(dict.fromkeys(v.strip().lower() for v in values if isinstance(v, str) and v))
+    return unique_emails(v for v in values if isinstance(v, str))
 
 
 def _emails_of(contact: Mapping[str, Any]) -> set[str]:

@@ -8,7 +8,8 @@ Vendor facts relied on (vendor notes section 2):
   :class:`SessionAuth` logs in again once and repeats the call; bad credentials are 401 too.
 * Searches are ``GET /<resource>?Query=<expr>&Fields=&ResultsPerPage=&Page=`` (1-based) and
   answer ``{"TotalRecords": n, "Results": [...]}``; expressions use ``eq`` with quoted values
-  joined by ``OR``. Bodies are bare PascalCase records.
+  joined by ``OR``. Bodies are bare PascalCase records. The largest page size is not
+  documented, so only an empty page or ``TotalRecords`` ends a listing, never a short page.
 * ``POST /candidates`` creates a candidate and answers its ``CandidateId`` (200 or 201).
 * Custom fields are ``CustomFields: [{"FieldName", "Values": [...]}]`` on records; their
   definitions come from ``GET /system/Candidates/CustomFields``.
@@ -16,7 +17,7 @@ Vendor facts relied on (vendor notes section 2):
   record ``POST /pipelineinterviews {JobId, CandidateId, InterviewType, InterviewStatus}``.
 * Activities are ``POST/GET /candidates/{id}/activities``.
 
-Inferred, so configurable (constructor parameters, fed from Settings):
+Inferred, so configurable (:class:`PCRecruiterOptions`, fed from Settings):
 
 * Single quotes inside a quoted value are doubled (``O''Brien``), the OData convention the
   query grammar follows; the email field is ``EmailAddress``.
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,18 +50,27 @@ from bot.connectors.base import (
     CrmJob,
     CrmRecord,
     FieldSpec,
-    create_each,
 )
-from bot.connectors.errors import AuthError, ConfigError, ConnectorError, SystemError_
-from bot.connectors.http import HttpClient, RetryPolicy, error_for_status, retry_after_seconds
+from bot.connectors.error_map import CLIENT_ERROR, ErrorRule, ErrorTable, Failure
+from bot.connectors.errors import AuthError, SystemError_
+from bot.connectors.http import RetryPolicy
+from bot.connectors.paging import PageNumber, PageRequest
+from bot.connectors.skeleton import (
+    HttpConnector,
+    ServiceOptions,
+    matching_jobs,
+    normalise_email,
+    unique_emails,
+)
 
 __all__ = [
     "CANDIDATE",
     "CUSTOM_PREFIX",
+    "ERRORS",
     "PCRecruiterConnector",
+    "PCRecruiterOptions",
     "SessionAuth",
     "activity_notes",
-    "classify_response",
     "email_query",
     "quote",
 ]
@@ -67,9 +78,15 @@ __all__ = [
 VENDOR = "PCRecruiter"
 CANDIDATE = "Candidate"
 CUSTOM_PREFIX = "CustomFields."
-PAGE_SIZE = 100
-MAX_PAGES = 10_000
-MESSAGE_CHARS = 300
+PAGES = PageNumber(
+    page_param="Page",
+    size_param="ResultsPerPage",
+    size=100,
+    total_at=("TotalRecords",),
+    short_page_ends=False,
+    records_key="Results",
+)
+CREDENTIAL = "login (Database ID, username, password, API key or App ID)"
 FIND_FIELDS = "CandidateId,FirstName,LastName,EmailAddress"
 
 STANDARD_FIELDS: tuple[FieldSpec, ...] = (
@@ -147,15 +164,59 @@ class SessionAuth(httpx.Auth):
         return self.session_id is not None
 
 
-class PCRecruiterConnector:
+def _message(body: Any) -> tuple[None, str | None]:
+    """PCRecruiter has no error codes: error bodies carry ``Message`` (or ``message``)."""
+    text = (body.get("Message") or body.get("message")) if isinstance(body, dict) else None
+    return None, str(text) if text else None
+
+
+def _is_login(failure: Failure) -> bool:
+    try:
+        path = failure.response.request.url.path if failure.response else ""
+    except RuntimeError:  # a response built without a request
+        return False
+    return path.rstrip("/").lower().endswith("/access-token") and failure.status != 429
+
+
+ERRORS = ErrorTable(
+    vendor=VENDOR,
+    credential=CREDENTIAL,
+    read=_message,
+    rules=(
+        ErrorRule(
+            AuthError,
+            "PCRecruiter refused the login (HTTP {status}). Check the Database ID, username, "
+            "password, API key and App ID, then reconnect.{said}",
+            status=CLIENT_ERROR,
+            when=_is_login,
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PCRecruiterOptions(ServiceOptions):
+    """The API address and the codes this PCRecruiter database uses (inferred, see above)."""
+
+    base_url: str = "https://www.pcrecruiter.net/rest/api"
+    activity_type: str = "EMAIL"
+    interview_type: str = "PRESENTATION"
+    interview_status: str = "LINKNAME"
+    open_job_status: str = "Open"
+    candidate_status: str = "candidate"
+    email_field: str = "EmailAddress"
+
+
+class PCRecruiterConnector(HttpConnector):
     """One teammate's PCRecruiter login behind the Connector contract."""
 
     kind = "pcrecruiter"
     display_name = VENDOR
-    record_types: tuple[str, ...] = (CANDIDATE,)
+    record_types = (CANDIDATE,)
     capabilities = frozenset({Capability.JOBS, Capability.ACTIVITY, Capability.FIELD_MAPPING})
     find_batch_size = 20
-    create_batch_size = 1
+    options_type = PCRecruiterOptions
+    errors = ERRORS
 
     def __init__(
         self,
@@ -165,29 +226,14 @@ class PCRecruiterConnector:
         password: str,
         api_key: str,
         app_id: str,
-        base_url: str,
+        options: PCRecruiterOptions | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        retry_wait: float | None = None,
         retry: RetryPolicy | None = None,
-        timeout: float = 30.0,
-        activity_type: str = "EMAIL",
-        interview_type: str = "PRESENTATION",
-        interview_status: str = "LINKNAME",
-        open_job_status: str = "Open",
-        candidate_status: str = "candidate",
-        email_field: str = "EmailAddress",
+        **overrides: Any,
     ):
-        if retry is None and retry_wait is not None:
-            retry = RetryPolicy.capped(retry_wait)
-        self.base_url = base_url.rstrip("/")
+        self.options: PCRecruiterOptions = self.configure(options, overrides)
         self.database_id = database_id.strip()
         self.username = username.strip()
-        self.activity_type = activity_type
-        self.interview_type = interview_type
-        self.interview_status = interview_status
-        self.open_job_status = open_job_status
-        self.candidate_status = candidate_status
-        self.email_field = email_field
         login = {
             "Username": self.username,
             "Password": password,
@@ -195,25 +241,16 @@ class PCRecruiterConnector:
             "ApiKey": api_key.strip(),
             "AppId": app_id.strip(),
         }
-        self.auth = SessionAuth(login, f"{self.base_url}/access-token")
-        self._http = HttpClient(
-            vendor=VENDOR,
-            base_url=self.base_url,
-            auth=self.auth,
-            headers={"Accept": "application/json"},
+        base_url = self.options.base_url.rstrip("/")
+        self.auth = SessionAuth(login, f"{base_url}/access-token")
+        super().__init__(
+            base_url=base_url,
+            options=self.options,
             transport=transport,
-            timeout=timeout,
             retry=retry,
+            auth=self.auth,
             secrets=(password, api_key.strip(), app_id.strip()),
-            classify=classify_response,
-            credential="login (Database ID, username, password, API key or App ID)",
         )
-
-    def __repr__(self) -> str:
-        return f"PCRecruiterConnector(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # --- Connector ----------------------------------------------------------------------------
 
@@ -225,32 +262,27 @@ class PCRecruiterConnector:
     async def find_by_emails(
         self, emails: Sequence[str], record_types: Sequence[str] | None = None
     ) -> dict[str, CrmRecord]:
-        if record_types is not None and CANDIDATE not in record_types:
+        if not self.searched_types(record_types):
             return {}
-        wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+        wanted = unique_emails(emails)
         found: dict[str, CrmRecord] = {}
         for start in range(0, len(wanted), self.find_batch_size):
             batch = wanted[start : start + self.find_batch_size]
-            params = {"Query": email_query(batch, self.email_field), "Fields": FIND_FIELDS}
+            params = {"Query": email_query(batch, self.options.email_field), "Fields": FIND_FIELDS}
             async for row in self._pages("candidates", params):
-                email = str(row.get("EmailAddress") or "").strip().lower()
+                email = normalise_email(str(row.get("EmailAddress") or ""))
                 if email in batch and email not in found and row.get("CandidateId") is not None:
                     found[email] = _record(row)
         return found
 
     async def create(self, contact: ContactData, record_type: str) -> CrmRecord:
-        self._check_record_type(record_type)
-        body = candidate_body(contact, self.candidate_status)
+        self.check_record_type(record_type)
+        body = candidate_body(contact, self.options.candidate_status)
         answer = await self._json("POST", "candidates", json=body, idempotent=False)
         candidate_id = answer.get("CandidateId") if isinstance(answer, dict) else None
         if candidate_id is None:
             raise SystemError_("PCRecruiter answered the candidate create without a CandidateId.")
         return CrmRecord(str(candidate_id), CANDIDATE, (contact.email,), contact.full_name)
-
-    async def create_many(
-        self, contacts: Sequence[ContactData], record_type: str
-    ) -> list[CrmRecord | ConnectorError]:
-        return await create_each(self, contacts, record_type)
 
     async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
         if job_id in record.job_ids or await self._on_job(record.id, job_id):
@@ -258,14 +290,14 @@ class PCRecruiterConnector:
         body = {
             "JobId": _int(job_id),
             "CandidateId": _int(record.id),
-            "InterviewType": self.interview_type,
-            "InterviewStatus": self.interview_status,
+            "InterviewType": self.options.interview_type,
+            "InterviewStatus": self.options.interview_status,
         }
         await self._json("POST", "pipelineinterviews", json=body, idempotent=False)
 
     async def log_activity(self, record: CrmRecord, activity: ActivityRecord) -> str:
         body = {
-            "ActivityType": self.activity_type,
+            "ActivityType": self.options.activity_type,
             "Notes": activity_notes(activity),
             "ActivityDate": pcr_time(activity.occurred_at),
         }
@@ -284,20 +316,19 @@ class PCRecruiterConnector:
         return False
 
     async def list_jobs(self, query: str = "") -> list[CrmJob]:
-        needle = query.strip().casefold()
         params = {
-            "Query": f"Status eq {quote(self.open_job_status)}",
+            "Query": f"Status eq {quote(self.options.open_job_status)}",
             "Fields": "JobId,JobTitle,Status",
         }
-        jobs = []
-        async for row in self._pages("positions", params):
-            title = str(row.get("JobTitle") or "")
-            if row.get("JobId") is not None and needle in title.casefold():
-                jobs.append(CrmJob(str(row["JobId"]), title, "Open"))
-        return sorted(jobs, key=lambda j: j.title.casefold())
+        jobs = [
+            CrmJob(str(row["JobId"]), str(row.get("JobTitle") or ""), "Open")
+            async for row in self._pages("positions", params)
+            if row.get("JobId") is not None
+        ]
+        return matching_jobs(jobs, query)
 
     async def describe_fields(self, record_type: str) -> list[FieldSpec]:
-        self._check_record_type(record_type)
+        self.check_record_type(record_type)
         fields = list(STANDARD_FIELDS)
         async for custom in self._pages("system/Candidates/CustomFields", {}):
             name = str(custom.get("FieldName") or "")
@@ -312,10 +343,6 @@ class PCRecruiterConnector:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _check_record_type(self, record_type: str) -> None:
-        if record_type not in self.record_types:
-            raise ConfigError(f"PCRecruiter records people as Candidates only, not {record_type}.")
-
     async def _json(
         self,
         method: str,
@@ -325,31 +352,15 @@ class PCRecruiterConnector:
         params: Mapping[str, Any] | None = None,
         idempotent: bool = True,
     ) -> Any:
-        op = re.sub(r"/\d+(?=/|$)", "/{id}", path)
-        response = await self._http.request(
-            method, path, op=op, json=json, params=params, idempotent=idempotent
+        return await self.request_json(
+            method, path, op=_op(path), json=json, params=params, idempotent=idempotent
         )
-        try:
-            return response.json()
-        except ValueError:
-            raise SystemError_(f"PCRecruiter answered {op} with something not JSON.") from None
 
-    async def _pages(self, path: str, params: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        seen = 0
-        for page in range(1, MAX_PAGES):
-            answer = await self._json(
-                "GET", path, params={**params, "ResultsPerPage": PAGE_SIZE, "Page": page}
-            )
-            if not isinstance(answer, dict) or not isinstance(answer.get("Results"), list):
-                raise SystemError_("PCRecruiter answered a search without Results.")
-            rows = [r for r in answer["Results"] if isinstance(r, dict)]
-            for row in rows:
-                yield row
-            seen += len(rows)
-            total = answer.get("TotalRecords")
-            if not rows or (isinstance(total, int) and seen >= total):
-                return
-        raise SystemError_(f"PCRecruiter returned too many pages for {path}.")
+    def _pages(self, path: str, params: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        async def fetch(page: PageRequest) -> Any:
+            return await self._json("GET", path, params={**params, **page.fields})
+
+        return self.pages(PAGES, fetch, _op(path))
 
     async def _on_job(self, candidate_id: str, job_id: str) -> bool:
         query = f"CandidateId eq {_int(candidate_id)} AND JobId eq {_int(job_id)}"
@@ -359,6 +370,11 @@ class PCRecruiterConnector:
 
 
 # --- pure helpers -----------------------------------------------------------------------------
+
+
+def _op(path: str) -> str:
+    """The path with record ids masked, to name the call in logs and messages."""
+    return re.sub(r"/\d+(?=/|$)", "/{id}", path)
 
 
 def quote(value: str) -> str:
@@ -407,49 +423,9 @@ def pcr_time(moment: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def classify_response(response: httpx.Response, op: str) -> ConnectorError | None:
-    if response.is_success:
-        return None
-    message = _message(response)
-    status = response.status_code
-    if _is_login(response) and 400 <= status < 500 and status != 429:
-        said = f" PCRecruiter said: {message}" if message else ""
-        return AuthError(
-            f"PCRecruiter refused the login (HTTP {status}). Check the Database ID, username, "
-            f"password, API key and App ID, then reconnect.{said}",
-            status=status,
-        )
-    return error_for_status(
-        VENDOR,
-        response.status_code,
-        op=op,
-        detail=message,
-        retry_after=retry_after_seconds(response),
-        credential="login (Database ID, username, password, API key or App ID)",
-    )
-
-
-def _is_login(response: httpx.Response) -> bool:
-    try:
-        return response.request.url.path.rstrip("/").lower().endswith("/access-token")
-    except RuntimeError:  # a response built without a request
-        return False
-
-
-def _message(response: httpx.Response) -> str | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
-        return None
-    text = body.get("Message") or body.get("message")
-    return " ".join(str(text).split())[:MESSAGE_CHARS] if text else None
-
-
 def _record(row: Mapping[str, Any]) -> CrmRecord:
     name = " ".join(str(row.get(k) or "") for k in ("FirstName", "LastName")).strip()
-    email = str(row.get("EmailAddress") or "").strip().lower()
+    email = normalise_email(str(row.get("EmailAddress") or ""))
     return CrmRecord(str(row["CandidateId"]), CANDIDATE, (email,) if email else (), name)
 
 

@@ -17,7 +17,7 @@ Vendor facts relied on (vendor notes section 3 and ``recruiterflow-openapi.json`
 * ``"None"`` strings stand in for nulls in some search answers; emails may be objects
   ``{"email", "is_primary"}`` or plain strings.
 
-Inferred, so configurable (constructor parameters) rather than relied on blindly:
+Inferred, so configurable (:class:`RecruiterflowOptions`) rather than relied on blindly:
 
 * The search filter for emails (``email_filter_key``/``email_filter_operator``, default
   ``email`` / ``in`` with all the batch's emails): matches are re-checked here against the
@@ -35,10 +35,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-import httpx
 
 from bot.connectors.activity_text import activity_lines, marker_tag
 from bot.connectors.base import (
@@ -49,24 +48,26 @@ from bot.connectors.base import (
     CrmJob,
     CrmRecord,
     FieldSpec,
-    create_each,
 )
-from bot.connectors.errors import (
-    AuthError,
-    ConfigError,
-    ConnectorError,
-    SystemError_,
-    ValidationError,
+from bot.connectors.error_map import SUCCESS, ErrorRule, ErrorTable, Failure
+from bot.connectors.errors import AuthError, ConfigError, SystemError_, ValidationError
+from bot.connectors.paging import PageNumber, PageRequest, records
+from bot.connectors.skeleton import (
+    ApiKeyConnector,
+    ServiceOptions,
+    matching_jobs,
+    normalise_email,
+    unique_emails,
 )
-from bot.connectors.http import HttpClient, RetryPolicy, error_for_status, retry_after_seconds
 
 __all__ = [
     "CANDIDATE",
     "CONTACT",
     "CUSTOM_PREFIX",
+    "ERRORS",
     "RecruiterflowConnector",
+    "RecruiterflowOptions",
     "activity_text",
-    "classify_response",
     "marker_tag",
 ]
 
@@ -78,9 +79,15 @@ CANDIDATE = "Candidate"
 CONTACT = "Contact"
 ENTITY = {CANDIDATE: "candidate", CONTACT: "contact"}
 CUSTOM_PREFIX = "custom_fields."
-PAGE_SIZE = 100
-MAX_PAGES = 10_000
-MESSAGE_CHARS = 300
+# GET lists answer a bare array unless include_count is asked for; searches (POST) page in
+# the body and never count.
+PAGES = PageNumber(
+    page_param="current_page",
+    size_param="items_per_page",
+    size=100,
+    total_at=("total_items",),
+    records_key="data",
+)
 
 STANDARD_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("first_name", "First name", "string"),
@@ -104,61 +111,73 @@ FIELD_TYPES = {
 }
 
 
-class RecruiterflowConnector:
+def _message(body: Any) -> tuple[None, str | None]:
+    message = body.get("message") if isinstance(body, dict) else None
+    return None, str(message) if message else None
+
+
+def _result_failed(body: Any) -> bool:
+    return isinstance(body, dict) and body.get("RESULT") == "FAILURE"
+
+
+def _mentions_api_key(failure: Failure) -> bool:
+    return "api key" in (failure.message or "").lower()
+
+
+BAD_KEY = (
+    "Recruiterflow rejected the API key (HTTP {status}). Ask Recruiterflow support for a valid "
+    "key and reconnect."
+)
+REFUSED = "Recruiterflow refused {op}.{said}"
+
+# HTTP status plus Recruiterflow's RESULT/message bodies: a write can fail inside an HTTP 200.
+ERRORS = ErrorTable(
+    vendor=VENDOR,
+    credential="API key",
+    read=_message,
+    failed=lambda response, body: not response.is_success or _result_failed(body),
+    rules=(
+        ErrorRule(AuthError, BAD_KEY, status=401),
+        ErrorRule(AuthError, BAD_KEY, status=400, when=_mentions_api_key),  # no key sent
+        ErrorRule(ConfigError, "Recruiterflow refused {op} (HTTP 403).{said}", status=403),
+        ErrorRule(ValidationError, REFUSED, status=SUCCESS),
+        ErrorRule(ValidationError, REFUSED, status=404, when=lambda f: _result_failed(f.body)),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecruiterflowOptions(ServiceOptions):
+    """The API address and the inferred facts above."""
+
+    base_url: str = "https://api.recruiterflow.com"
+    email_filter_key: str = "email"
+    email_filter_operator: str = "in"
+    activity_type_name: str = "Outreach email"
+    source: str = "Outreach sequence"
+
+
+class RecruiterflowConnector(ApiKeyConnector):
     """One teammate's Recruiterflow API key behind the Connector contract."""
 
     kind = "recruiterflow"
     display_name = VENDOR
-    record_types: tuple[str, ...] = (CANDIDATE, CONTACT)
+    record_types = (CANDIDATE, CONTACT)
     capabilities = frozenset({Capability.JOBS, Capability.ACTIVITY, Capability.FIELD_MAPPING})
-    find_batch_size = 25
-    create_batch_size = 1
+    options_type = RecruiterflowOptions
+    errors = ERRORS
+    key_header = "RF-Api-Key"
+    api_path = API_PREFIX
+    options: RecruiterflowOptions
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry_wait: float | None = None,
-        retry: RetryPolicy | None = None,
-        timeout: float = 30.0,
-        email_filter_key: str = "email",
-        email_filter_operator: str = "in",
-        activity_type_name: str = "Outreach email",
-        source: str = "Outreach sequence",
-    ):
-        api_key = api_key.strip()
-        if retry is None and retry_wait is not None:
-            retry = RetryPolicy.capped(retry_wait)
-        self.base_url = base_url.rstrip("/")
-        self.email_filter_key = email_filter_key
-        self.email_filter_operator = email_filter_operator
-        self.activity_type_name = activity_type_name
-        self.source = source
+    def __init__(self, api_key: str, **kwargs: Any):
+        super().__init__(api_key, **kwargs)
         self._activity_type_ids: dict[str, int | None] = {}
-        self._http = HttpClient(
-            vendor=VENDOR,
-            base_url=f"{self.base_url}/{API_PREFIX}",
-            headers={"RF-Api-Key": api_key, "Accept": "application/json"},
-            transport=transport,
-            timeout=timeout,
-            retry=retry,
-            secrets=(api_key,),
-            classify=classify_response,
-            credential="API key",
-        )
-
-    def __repr__(self) -> str:
-        return f"RecruiterflowConnector(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # --- Connector ----------------------------------------------------------------------------
 
     async def verify(self) -> CrmIdentity:
-        info = await self._json("POST", "info", json={})
+        info = await self.request_json("POST", "info", json={})
         data = info.get("data") if isinstance(info, dict) else None
         name = data.get("display_name") if isinstance(data, dict) else None
         label = f"Recruiterflow ({name})" if name else "Recruiterflow API key"
@@ -167,11 +186,9 @@ class RecruiterflowConnector:
     async def find_by_emails(
         self, emails: Sequence[str], record_types: Sequence[str] | None = None
     ) -> dict[str, CrmRecord]:
-        wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+        wanted = unique_emails(emails)
         found: dict[str, CrmRecord] = {}
-        for record_type in record_types or self.record_types:
-            if record_type not in ENTITY:
-                continue
+        for record_type in self.searched_types(record_types):
             missing = [e for e in wanted if e not in found]
             if missing:
                 for record in await self._search(record_type, missing):
@@ -182,8 +199,8 @@ class RecruiterflowConnector:
 
     async def create(self, contact: ContactData, record_type: str) -> CrmRecord:
         entity = self._entity(record_type)
-        body = person_body(contact, record_type, self.source)
-        answer = await self._json("POST", f"{entity}/add", json=body, idempotent=False)
+        body = person_body(contact, record_type, self.options.source)
+        answer = await self.request_json("POST", f"{entity}/add", json=body, idempotent=False)
         data = answer.get("data") if isinstance(answer, dict) else None
         record_id = data.get("id") if isinstance(data, dict) else None
         if record_id is None:
@@ -195,11 +212,6 @@ class RecruiterflowConnector:
             name=contact.full_name,
         )
 
-    async def create_many(
-        self, contacts: Sequence[ContactData], record_type: str
-    ) -> list[CrmRecord | ConnectorError]:
-        return await create_each(self, contacts, record_type)
-
     async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
         if record.record_type == CONTACT:
             log.info("Recruiterflow puts only candidates on jobs; contact left off the job")
@@ -208,7 +220,7 @@ class RecruiterflowConnector:
             return
         body = {"id": _int(record.id), "job_id": _int(job_id)}
         try:
-            await self._json("POST", "candidate/add-to-job", json=body, idempotent=False)
+            await self.request_json("POST", "candidate/add-to-job", json=body, idempotent=False)
         except ValidationError:
             if job_id in await self._jobs_of(record.id):
                 return
@@ -220,7 +232,9 @@ class RecruiterflowConnector:
         type_id = await self._activity_type_id(entity)
         if type_id is None:
             body = {"id": _int(record.id), "value": text}
-            answer = await self._json("POST", f"{entity}/notes/add", json=body, idempotent=False)
+            answer = await self.request_json(
+                "POST", f"{entity}/notes/add", json=body, idempotent=False
+            )
             note_id = answer.get("note_id") if isinstance(answer, dict) else None
             if note_id is None:
                 raise SystemError_(f"Recruiterflow answered {entity}/notes/add without an id.")
@@ -231,7 +245,9 @@ class RecruiterflowConnector:
             "activity_time": rf_time(activity.occurred_at),
             "associated_entities": {f"{entity}s": [_int(record.id)]},
         }
-        answer = await self._json("POST", "custom-activity/create", json=body, idempotent=False)
+        answer = await self.request_json(
+            "POST", "custom-activity/create", json=body, idempotent=False
+        )
         data = answer.get("data") if isinstance(answer, dict) else None
         activity_id = data.get("activity_id") if isinstance(data, dict) else None
         if activity_id is None:
@@ -247,19 +263,20 @@ class RecruiterflowConnector:
         return False
 
     async def list_jobs(self, query: str = "") -> list[CrmJob]:
-        needle = query.strip().casefold()
-        jobs = []
-        async for job in self._pages("job/list", {"only_open": 1}):
-            title = str(_clean(job.get("name")) or _clean(job.get("title")) or "")
-            if job.get("is_open", True) and needle in title.casefold() and job.get("id"):
-                jobs.append(CrmJob(str(job["id"]), title, "Open"))
-        return sorted(jobs, key=lambda j: j.title.casefold())
+        jobs = [
+            CrmJob(str(job["id"]), str(_clean(job.get("name")) or _clean(job.get("title")) or ""))
+            async for job in self._pages("job/list", {"only_open": 1})
+            if job.get("is_open", True) and job.get("id")
+        ]
+        return matching_jobs(jobs, query)
 
     async def describe_fields(self, record_type: str) -> list[FieldSpec]:
         entity = self._entity(record_type)
         fields = list(STANDARD_FIELDS)
-        answer = await self._json("GET", f"{entity}/custom-field/list")
-        for custom in _items(answer):
+        path = f"{entity}/custom-field/list"
+        for custom in records(
+            await self.request_json("GET", path), "data", vendor=VENDOR, what=path
+        ):
             choices = tuple(str(c.get("name")) for c in custom.get("choices") or [])
             fields.append(
                 FieldSpec(
@@ -274,73 +291,37 @@ class RecruiterflowConnector:
     # --- helpers ------------------------------------------------------------------------------
 
     def _entity(self, record_type: str) -> str:
-        try:
-            return ENTITY[record_type]
-        except KeyError:
-            raise ConfigError(
-                f"Recruiterflow records people as Candidate or Contact, not as {record_type}."
-            ) from None
-
-    async def _json(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Mapping[str, Any] | None = None,
-        idempotent: bool = True,
-    ) -> Any:
-        response = await self._http.request(
-            method, path, op=path, json=json, params=params, idempotent=idempotent
-        )
-        try:
-            return response.json()
-        except ValueError:
-            raise SystemError_(f"Recruiterflow answered {path} with something not JSON.") from None
+        self.check_record_type(record_type)
+        return ENTITY[record_type]
 
     async def _search(self, record_type: str, emails: list[str]) -> list[CrmRecord]:
-        entity = ENTITY[record_type]
+        path = f"{ENTITY[record_type]}/search"
         email_filter = {
-            "key": self.email_filter_key,
+            "key": self.options.email_filter_key,
             "type": "text",
-            "conjunction": self.email_filter_operator,
+            "conjunction": self.options.email_filter_operator,
             "values": emails,
         }
-        records = []
-        for page in range(1, MAX_PAGES):
-            body = {
-                "conjunction": "match-all",
-                "current_page": page,
-                "items_per_page": PAGE_SIZE,
-                "filters": [email_filter],
-            }
-            rows = _items(await self._json("POST", f"{entity}/search", json=body))
-            records += [_record(row, record_type) for row in rows if row.get("id") is not None]
-            if len(rows) < PAGE_SIZE:
-                return records
-        raise SystemError_(f"Recruiterflow returned too many pages for {entity}/search.")
 
-    async def _pages(self, path: str, params: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        seen = 0
-        for page in range(1, MAX_PAGES):
-            query = {
-                **params,
-                "items_per_page": PAGE_SIZE,
-                "current_page": page,
-                "include_count": "true",
-            }
-            answer = await self._json("GET", path, params=query)
-            rows = _items(answer)
-            for row in rows:
-                yield row
-            seen += len(rows)
-            total = answer.get("total_items") if isinstance(answer, dict) else None
-            if len(rows) < PAGE_SIZE or (isinstance(total, int) and seen >= total):
-                return
-        raise SystemError_(f"Recruiterflow returned too many pages for {path}.")
+        async def fetch(page: PageRequest) -> Any:
+            body = {"conjunction": "match-all", **page.fields, "filters": [email_filter]}
+            return await self.request_json("POST", path, json=body)
+
+        return [
+            _record(row, record_type)
+            async for row in self.pages(PAGES, fetch, path)
+            if row.get("id") is not None
+        ]
+
+    def _pages(self, path: str, params: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        async def fetch(page: PageRequest) -> Any:
+            query = {**params, **page.fields, "include_count": "true"}
+            return await self.request_json("GET", path, params=query)
+
+        return self.pages(PAGES, fetch, path)
 
     async def _jobs_of(self, candidate_id: str) -> set[str]:
-        answer = await self._json("GET", "candidate/get", params={"id": candidate_id})
+        answer = await self.request_json("GET", "candidate/get", params={"id": candidate_id})
         if isinstance(answer, dict) and isinstance(answer.get("candidate"), dict):
             answer = answer["candidate"]
         if isinstance(answer, list):
@@ -350,12 +331,13 @@ class RecruiterflowConnector:
 
     async def _activity_type_id(self, entity: str) -> int | None:
         if entity not in self._activity_type_ids:
-            answer = await self._json("GET", f"{entity}/activity-type/list")
-            wanted = self.activity_type_name.casefold()
+            path = f"{entity}/activity-type/list"
+            types = records(await self.request_json("GET", path), "data", vendor=VENDOR, what=path)
+            wanted = self.options.activity_type_name.casefold()
             self._activity_type_ids[entity] = next(
                 (
                     t["id"]
-                    for t in _items(answer)
+                    for t in types
                     if t.get("is_custom") and str(t.get("name", "")).casefold() == wanted
                 ),
                 None,
@@ -364,36 +346,6 @@ class RecruiterflowConnector:
 
 
 # --- pure helpers -----------------------------------------------------------------------------
-
-
-def classify_response(response: httpx.Response, op: str) -> ConnectorError | None:
-    """HTTP status plus Recruiterflow's ``RESULT``/``message`` bodies."""
-    body = _json_or_none(response)
-    message = _message(body)
-    failed = isinstance(body, dict) and body.get("RESULT") == "FAILURE"
-    status = response.status_code
-    if response.is_success and not failed:
-        return None
-    if status == 401 or (status == 400 and message and "api key" in message.lower()):
-        return AuthError(
-            f"Recruiterflow rejected the API key (HTTP {status}). Ask Recruiterflow support "
-            "for a valid key and reconnect.",
-            status=status,
-        )
-    if status == 403:
-        said = f" Recruiterflow said: {message}" if message else ""
-        return ConfigError(f"Recruiterflow refused {op} (HTTP 403).{said}", status=status)
-    if response.is_success or (status == 404 and failed):
-        said = f" Recruiterflow said: {message}" if message else ""
-        return ValidationError(f"Recruiterflow refused {op}.{said}", status=status)
-    return error_for_status(
-        VENDOR,
-        status,
-        op=op,
-        detail=message,
-        retry_after=retry_after_seconds(response),
-        credential="API key",
-    )
 
 
 def person_body(contact: ContactData, record_type: str, source: str) -> dict[str, Any]:
@@ -444,7 +396,7 @@ def _record(row: Mapping[str, Any], record_type: str) -> CrmRecord:
     for entry in _list(row.get("email")):
         value = entry.get("email") if isinstance(entry, dict) else entry
         if isinstance(value, str) and _clean(value):
-            emails.append(value.strip().lower())
+            emails.append(normalise_email(value))
     jobs = tuple(str(j.get("job_id")) for j in _list(row.get("jobs")) if isinstance(j, dict))
     return CrmRecord(
         id=str(row["id"]),
@@ -460,13 +412,6 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _items(answer: Any) -> list[dict[str, Any]]:
-    rows = answer.get("data") if isinstance(answer, dict) else answer
-    if not isinstance(rows, list):
-        raise SystemError_("Recruiterflow answered a list call without a list.")
-    return [row for row in rows if isinstance(row, dict)]
-
-
 def _clean(value: Any) -> Any:
     """Recruiterflow writes missing values as the string ``"None"`` in some answers."""
     return None if value in (None, "None", "") else value
@@ -477,17 +422,3 @@ def _int(value: str) -> int | str:
         return int(value)
     except (TypeError, ValueError):
         return value
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _message(body: Any) -> str | None:
-    if not isinstance(body, dict) or not body.get("message"):
-        return None
-    text = " ".join(str(body["message"]).split())
-    return text[:MESSAGE_CHARS]

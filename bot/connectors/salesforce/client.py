@@ -5,11 +5,14 @@ Vendor facts relied on (vendor notes PART A, ``salesforce-core-openapi.yaml``):
 * Data calls go to ``{instance_url}/services/data/vXX.X/...`` with a Bearer access token. An
   expired session is 401 ``INVALID_SESSION_ID`` (tokens carry no ``expires_in``): refresh once
   through :mod:`bot.connectors.salesforce.oauth` and repeat the call once; ``invalid_grant``
-  on refresh means the teammate must reconnect (AuthError → needs_reauth).
+  on refresh means the teammate must reconnect (AuthError → needs_reauth). A refreshed token
+  goes into the :class:`~bot.connectors.skeleton.SessionCache` of whoever builds connectors,
+  so the next connector for the same login starts with it instead of refreshing again.
 * Errors are ``[{"message", "errorCode", "fields"}]``; Collections results use ``statusCode``.
 * ``Sforce-Limit-Info: api-usage=N/M`` comes with every data answer; the daily allowance used
   up is 403 ``REQUEST_LIMIT_EXCEEDED`` with no ``Retry-After``: it is not retried, it pauses the
   connection (RateLimitError) until the allowance is back (next UTC midnight by default).
+* Query answers page through ``nextRecordsUrl`` until ``done``.
 * SOQL ``Email IN (...)`` compares case-insensitively; string literals escape ``\\ ' " \\n \\r
   \\t`` with a backslash. URI plus headers must stay under 16,384 bytes, so each find batch
   (up to 200 emails) is split further when its query URL would exceed the budget.
@@ -31,9 +34,9 @@ Contact, the Contact wins (the qualified record); among several, the oldest.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +53,7 @@ from bot.connectors.base import (
     CrmRecord,
     FieldSpec,
 )
+from bot.connectors.error_map import ErrorRule, ErrorTable, short
 from bot.connectors.errors import (
     AuthError,
     ConfigError,
@@ -59,14 +63,23 @@ from bot.connectors.errors import (
     TransientError,
     ValidationError,
 )
-from bot.connectors.http import HttpClient, RetryPolicy, error_for_status, retry_after_seconds
+from bot.connectors.http import RetryPolicy
+from bot.connectors.paging import Cursor, PageRequest
 from bot.connectors.salesforce import oauth
 from bot.connectors.salesforce.soql import quote
+from bot.connectors.skeleton import (
+    ConnectorOptions,
+    HttpConnector,
+    SessionCache,
+    normalise_email,
+    unique_emails,
+)
 
 __all__ = [
     "API_VERSION",
+    "ERRORS",
     "SalesforceConnector",
-    "classify_response",
+    "SalesforceOptions",
     "lead_or_contact_body",
     "parse_limit_info",
     "task_body",
@@ -79,9 +92,8 @@ MAX_FIND_BATCH = 200
 EMAIL_LENGTH = 80
 MAX_URL_LENGTH = 15_000  # 16,384 bytes for URI + headers, minus room for the headers
 COMPANY_FALLBACK = "[not provided]"
-MESSAGE_CHARS = 300
 SNIPPET_CHARS = 1_000
-MAX_PAGES = 1_000
+QUERY_PAGES = Cursor(cursor_at="nextRecordsUrl", done_at="done", records_key="records")
 FIND_FIELDS = "Id, Email, FirstName, LastName, CreatedDate"
 LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 TRANSIENT_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION"})
@@ -126,14 +138,65 @@ FIELD_TYPES = {
     "reference": "reference",
 }
 
-# Access tokens by a hash of what they were refreshed from, so the connector built for each
-# sync pass reuses a live session instead of refreshing every time (memory only).
-_SESSIONS: dict[str, str] = {}
-
 
 class _BudgetExhausted(ConfigError):
     """REQUEST_LIMIT_EXCEEDED, raised past the retrying HTTP layer (a ConfigError, so it is
     not retried) and turned into a RateLimitError by the connector."""
+
+
+def _errors(body: Any) -> tuple[str | None, str | None]:
+    """The first of Salesforce's ``[{"errorCode", "message"}]`` (or an OAuth error body)."""
+    first = body[0] if isinstance(body, list) and body else body
+    if not isinstance(first, dict):
+        return None, None
+    code = first.get("errorCode") or first.get("error")
+    message = first.get("message") or first.get("error_description")
+    return (str(code) if code else None), message
+
+
+# Salesforce's error array on top of the HTTP status.
+ERRORS = ErrorTable(
+    vendor=VENDOR,
+    credential="Salesforce login",
+    read=_errors,
+    rules=(
+        ErrorRule(
+            AuthError,
+            "Salesforce ended the session (HTTP 401 INVALID_SESSION_ID).",
+            status=401,
+            fallback_code="INVALID_SESSION_ID",
+        ),
+        ErrorRule(
+            _BudgetExhausted,
+            "Salesforce API allowance used up.",
+            status=403,
+            code="REQUEST_LIMIT_EXCEEDED",
+        ),
+        ErrorRule(
+            AuthError,
+            "Salesforce refused {op} for this user (HTTP 403 {code_label}): the user may lack "
+            "the API Enabled permission or access to Leads, Contacts or Tasks. Ask a Salesforce "
+            "admin, then reconnect.{said}",
+            status=403,
+        ),
+        ErrorRule(
+            SystemError_,
+            "The request for {op} was too long for Salesforce (HTTP {status}).",
+            status=frozenset({414, 431}),
+        ),
+        ErrorRule(
+            TransientError,
+            "Salesforce was busy ({code}) during {op}; it will be retried.",
+            code=TRANSIENT_CODES,
+        ),
+        ErrorRule(
+            ValidationError,
+            "Salesforce refused {op} ({code}).{said}",
+            status=frozenset({400, 404}),
+            when=lambda failure: failure.code is not None,
+        ),
+    ),
+)
 
 
 class _Bearer(httpx.Auth):
@@ -153,81 +216,73 @@ def parse_limit_info(header: str | None) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
-class SalesforceConnector:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SalesforceOptions(ConnectorOptions):
+    """The app's connected app (from Settings) and the limits this connector works within."""
+
+    login_url: str = "https://login.salesforce.com"
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    api_version: str = API_VERSION
+    max_url_length: int = MAX_URL_LENGTH
+    # How long a used-up daily allowance pauses syncing; None: until the next UTC midnight.
+    limit_pause_seconds: float | None = None
+
+
+class SalesforceConnector(HttpConnector):
     """One teammate's Salesforce login behind the :class:`~bot.connectors.base.Connector`
     contract. Credentials are the refresh token and instance URL the OAuth flow stored."""
 
     kind = "salesforce"
     display_name = VENDOR
-    record_types: tuple[str, ...] = (LEAD, CONTACT)
+    record_types = (LEAD, CONTACT)
     capabilities = frozenset({Capability.ACTIVITY, Capability.FIELD_MAPPING})
     find_batch_size = MAX_FIND_BATCH
     create_batch_size = 200
     activity_batch_size = 200
+    options_type = SalesforceOptions
+    errors = ERRORS
 
     def __init__(
         self,
         *,
         refresh_token: str,
         instance_url: str,
-        client_id: str,
-        client_secret: str,
-        login_url: str,
         access_token: str | None = None,
         identity_url: str | None = None,
-        api_version: str = API_VERSION,
+        options: SalesforceOptions | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        retry_wait: float | None = None,
         retry: RetryPolicy | None = None,
-        timeout: float = 30.0,
-        max_url_length: int = MAX_URL_LENGTH,
-        limit_pause_seconds: float | None = None,
-        clock: Any = None,
+        sessions: SessionCache | None = None,
+        clock: Callable[[], datetime] | None = None,
+        **overrides: Any,
     ):
-        if retry is None and retry_wait is not None:
-            retry = RetryPolicy.capped(retry_wait)
-        self.instance_url = instance_url.rstrip("/")
-        self.login_url = login_url.rstrip("/")
-        self.api_version = api_version
-        self.max_url_length = max_url_length
-        self.limit_pause_seconds = limit_pause_seconds
+        self.options: SalesforceOptions = self.configure(options, overrides)
+        self.login_url = self.options.login_url.rstrip("/")
         self.api_usage: tuple[int, int] | None = None
         self._clock = clock or (lambda: datetime.now(UTC))
         self._refresh_token = refresh_token
-        self._client_id = client_id
-        self._client_secret = client_secret
         self._identity_url = identity_url or None
         self._transport = transport
-        self._session_key = hashlib.sha256(
-            f"{self.login_url}\n{client_id}\n{refresh_token}".encode()
-        ).hexdigest()
-        # The newest session this process refreshed beats the one stored at connect time.
-        self._access_token = _SESSIONS.get(self._session_key) or access_token
-        self._data_path = f"services/data/v{api_version}/"
-        self._http = HttpClient(
-            vendor=VENDOR,
-            base_url=self.instance_url,
-            auth=_Bearer(self),
-            headers={"Accept": "application/json"},
+        self._sessions = sessions if sessions is not None else SessionCache()
+        self._session_key = SessionCache.key(
+            self.login_url, self.options.client_id or "", refresh_token
+        )
+        # The newest session refreshed for this login beats the one stored at connect time.
+        self._access_token = self._sessions.get(self._session_key) or access_token
+        self._data_path = f"services/data/v{self.options.api_version}/"
+        super().__init__(
+            base_url=instance_url,
+            options=self.options,
             transport=transport,
-            timeout=timeout,
             retry=retry,
-            secrets=[s for s in (refresh_token, client_secret, access_token) if s],
-            classify=self._classify,
-            credential="Salesforce login",
+            auth=_Bearer(self),
+            secrets=(refresh_token, self.options.client_secret or "", access_token or ""),
         )
 
-    def __repr__(self) -> str:
-        return f"SalesforceConnector(instance_url={self.instance_url!r})"
-
-    async def __aenter__(self) -> SalesforceConnector:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    @property
+    def instance_url(self) -> str:
+        return self.base_url
 
     # --- Connector ----------------------------------------------------------------------------
 
@@ -246,19 +301,18 @@ class SalesforceConnector:
     async def find_by_emails(
         self, emails: Sequence[str], record_types: Sequence[str] | None = None
     ) -> dict[str, CrmRecord]:
-        wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+        wanted = unique_emails(emails)
         # Salesforce's Email fields hold at most 80 characters: a longer address cannot be
         # there, and creating it is refused per record (STRING_TOO_LONG) with its reason.
         wanted = [e for e in wanted if len(e) <= EMAIL_LENGTH]
-        types = [t for t in (LEAD, CONTACT) if record_types is None or t in record_types]
         found: dict[str, list[CrmRecord]] = {}
-        for sobject in types:
+        for sobject in self.searched_types(record_types):
             for chunk in self._email_chunks(wanted, sobject):
                 for row in await self._query_all(_find_soql(sobject, chunk)):
                     record = self._record(sobject, row)
                     if record.emails:
                         found.setdefault(record.emails[0], []).append(record)
-        # Contacts were queried last and are preferred; within a type the oldest comes first.
+        # Contacts are preferred; within a type the oldest comes first.
         return {email: _preferred(records) for email, records in found.items()}
 
     async def create(self, contact: ContactData, record_type: str) -> CrmRecord:
@@ -270,28 +324,17 @@ class SalesforceConnector:
     async def create_many(
         self, contacts: Sequence[ContactData], record_type: str
     ) -> list[CrmRecord | ConnectorError]:
-        self._check_record_type(record_type)
+        self.check_record_type(record_type)
         if not contacts:
             return []
         if len(contacts) > self.create_batch_size:
             raise SystemError_(
                 f"At most {self.create_batch_size} Salesforce records can be created per call."
             )
-        records = [
-            {"attributes": {"type": record_type}, **lead_or_contact_body(c, record_type)}
-            for c in contacts
-        ]
-        body = {"allOrNone": False, "records": records}
-        try:
-            response = await self._request(
-                "POST", "composite/sobjects", op="create records", json=body, idempotent=False
-            )
-        except ValidationError as exc:
-            # The whole call was refused (e.g. a mapped field the org does not have).
-            return [exc] * len(contacts)
-        results = response.json()
-        if not isinstance(results, list) or len(results) != len(contacts):
-            raise SystemError_("Salesforce answered the create with a different number of results.")
+        bodies = [lead_or_contact_body(c, record_type) for c in contacts]
+        results = await self._create_collection(record_type, bodies, "create records")
+        if isinstance(results, ValidationError):
+            return [results] * len(contacts)
         return await self._outcomes(contacts, record_type, results)
 
     async def assign_to_job(self, record: CrmRecord, job_id: str) -> None:
@@ -301,14 +344,14 @@ class SalesforceConnector:
         )
 
     async def log_activity(self, record: CrmRecord, activity: ActivityRecord) -> str:
-        response = await self._request(
+        answer = await self._request(
             "POST",
             "sobjects/Task",
             op="log an email Task",
             json=task_body(record.id, activity),
             idempotent=False,
         )
-        return _require_id(response.json(), "the Task create")
+        return _require_id(answer, "the Task create")
 
     async def log_activities(
         self, items: Sequence[tuple[CrmRecord, ActivityRecord]]
@@ -316,20 +359,10 @@ class SalesforceConnector:
         """Tasks through sObject Collections: up to 200 per call, each accepted or refused."""
         if not items:
             return []
-        records = [
-            {"attributes": {"type": "Task"}, **task_body(record.id, activity)}
-            for record, activity in items
-        ]
-        body = {"allOrNone": False, "records": records}
-        try:
-            response = await self._request(
-                "POST", "composite/sobjects", op="log email Tasks", json=body, idempotent=False
-            )
-        except ValidationError as exc:
-            return [exc] * len(items)
-        results = response.json()
-        if not isinstance(results, list) or len(results) != len(items):
-            raise SystemError_("Salesforce answered the Task create with a different count.")
+        bodies = [task_body(record.id, activity) for record, activity in items]
+        results = await self._create_collection("Task", bodies, "log email Tasks")
+        if isinstance(results, ValidationError):
+            return [results] * len(items)
         return [_task_outcome(result) for result in results]
 
     async def activity_exists(self, record: CrmRecord, marker: str) -> bool:
@@ -344,12 +377,29 @@ class SalesforceConnector:
         return []  # Salesforce has no jobs (no JOBS capability)
 
     async def describe_fields(self, record_type: str) -> list[FieldSpec]:
-        self._check_record_type(record_type)
-        response = await self._request(
+        self.check_record_type(record_type)
+        answer = await self._request(
             "GET", f"sobjects/{record_type}/describe", op=f"describe {record_type}"
         )
-        fields = response.json().get("fields") or []
+        fields = (answer.get("fields") if isinstance(answer, dict) else None) or []
         return [_field_spec(f) for f in fields if isinstance(f, dict) and f.get("createable")]
+
+    async def _create_collection(
+        self, sobject: str, bodies: Sequence[Mapping[str, Any]], op: str
+    ) -> list[Any] | ValidationError:
+        """Create records through sObject Collections: one result per body, in order, or the
+        error refusing the whole call (e.g. a mapped field the org does not have)."""
+        records = [{"attributes": {"type": sobject}, **body} for body in bodies]
+        body = {"allOrNone": False, "records": records}
+        try:
+            results = await self._request(
+                "POST", "composite/sobjects", op=op, json=body, idempotent=False
+            )
+        except ValidationError as exc:
+            return exc
+        if not isinstance(results, list) or len(results) != len(bodies):
+            raise SystemError_(f"Salesforce answered {op} with a different number of results.")
+        return results
 
     # --- requests, sessions, limits -----------------------------------------------------------
 
@@ -362,15 +412,15 @@ class SalesforceConnector:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         idempotent: bool = True,
-    ) -> httpx.Response:
-        """A data call, refreshing the session once if it expired (a 401 was not processed,
-        so repeating even a create is safe)."""
+    ) -> Any:
+        """A data call's decoded answer, refreshing the session once if it expired (a 401 was
+        not processed, so repeating even a create is safe)."""
         if not self._access_token:
             await self._refresh()
         url = path if path.startswith("services/") else self._data_path + path
         for attempt in (1, 2):
             try:
-                return await self._http.request(
+                return await self.request_json(
                     method, url, op=op, json=json, params=params, idempotent=idempotent
                 )
             except _BudgetExhausted as exc:
@@ -384,14 +434,14 @@ class SalesforceConnector:
     async def _refresh(self) -> None:
         grant = await oauth.refresh_access_token(
             self.login_url,
-            self._client_id,
-            self._client_secret,
+            self.options.client_id or "",
+            self.options.client_secret or "",
             self._refresh_token,
             transport=self._transport,
         )
         self._access_token = grant.access_token
         self._identity_url = grant.identity_url or self._identity_url
-        _SESSIONS[self._session_key] = grant.access_token
+        self._sessions.put(self._session_key, grant.access_token)
         if grant.instance_url != self.instance_url:
             raise ConfigError(
                 "Salesforce moved this org to another address; reconnect Salesforce so the "
@@ -401,8 +451,7 @@ class SalesforceConnector:
     async def _identity(self) -> dict[str, Any]:
         if not self._identity_url:
             raise SystemError_("Salesforce gave no identity URL for this login.")
-        response = await self._http.request("GET", self._identity_url, op="identity")
-        body = response.json()
+        body = await self.request_json("GET", self._identity_url, op="identity")
         if not isinstance(body, dict):
             raise SystemError_("Salesforce answered the identity call with something unexpected.")
         return body
@@ -411,12 +460,12 @@ class SalesforceConnector:
         usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
         if usage:
             self.api_usage = usage
-        return classify_response(response, op)
+        return super()._classify(response, op)
 
     def _budget_error(self, exc: ConnectorError) -> RateLimitError:
         now = self._clock()
-        if self.limit_pause_seconds is not None:
-            wait = self.limit_pause_seconds
+        if self.options.limit_pause_seconds is not None:
+            wait = self.options.limit_pause_seconds
         else:
             midnight = datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
             wait = max((midnight - now).total_seconds(), 60.0)
@@ -453,12 +502,14 @@ class SalesforceConnector:
         length = base
         for email in emails:
             cost = self._encoded_length(quote(email))
-            if base + cost > self.max_url_length:
+            if base + cost > self.options.max_url_length:
                 raise ConfigError(
-                    f"The Salesforce URL limit ({self.max_url_length}) is too small for a query."
+                    f"The Salesforce URL limit ({self.options.max_url_length}) is too small for "
+                    "a query."
                 )
             extra = cost + (comma if current else 0)
-            if current and (length + extra > self.max_url_length or len(current) >= MAX_FIND_BATCH):
+            full = length + extra > self.options.max_url_length or len(current) >= MAX_FIND_BATCH
+            if current and full:
                 chunks.append(current)
                 current, length, extra = [], base, cost
             current.append(email)
@@ -471,17 +522,12 @@ class SalesforceConnector:
         return len(httpx.URL("https://x/", params={"q": text}).raw_path) - len(b"/?q=")
 
     async def _query_all(self, soql: str) -> list[dict[str, Any]]:
-        response = await self._request("GET", "query", op="query", params={"q": soql})
-        page = response.json()
-        rows = list(page.get("records") or [])
-        for _ in range(MAX_PAGES):
-            next_url = page.get("nextRecordsUrl")
-            if page.get("done", True) or not next_url:
-                return rows
-            response = await self._request("GET", next_url.lstrip("/"), op="query more")
-            page = response.json()
-            rows.extend(page.get("records") or [])
-        raise SystemError_(f"Salesforce returned more than {MAX_PAGES} pages for one query.")
+        async def fetch(page: PageRequest) -> Any:
+            if page.path is None:
+                return await self._request("GET", "query", op="query", params={"q": soql})
+            return await self._request("GET", page.path, op="query more")
+
+        return [row async for row in self.pages(QUERY_PAGES, fetch, "a query")]
 
     # --- creates --------------------------------------------------------------------------
 
@@ -533,14 +579,14 @@ class SalesforceConnector:
         return CrmRecord(
             id=record_id,
             record_type=record_type,
-            emails=(contact.email.strip().lower(),),
+            emails=(normalise_email(contact.email),),
             name=contact.full_name,
             url=self._record_url(record_type, record_id),
         )
 
     def _record(self, sobject: str, row: Mapping[str, Any]) -> CrmRecord:
         record_id = _require_id({"id": row.get("Id")}, "a query")
-        email = str(row.get("Email") or "").strip().lower()
+        email = normalise_email(str(row.get("Email") or ""))
         name = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
         return CrmRecord(
             id=record_id,
@@ -552,12 +598,6 @@ class SalesforceConnector:
 
     def _record_url(self, sobject: str, record_id: str) -> str:
         return f"{self.instance_url}/lightning/r/{sobject}/{record_id}/view"
-
-    def _check_record_type(self, record_type: str) -> None:
-        if record_type not in self.record_types:
-            raise ConfigError(
-                f"Salesforce syncs people as Leads or Contacts, not as {record_type}."
-            )
 
 
 # --- pure helpers -----------------------------------------------------------------------------
@@ -577,65 +617,6 @@ def _preferred(records: list[CrmRecord]) -> CrmRecord:
     return (contacts or records)[0]
 
 
-def _errors(response: httpx.Response) -> tuple[str | None, str | None]:
-    try:
-        body = response.json()
-    except ValueError:
-        return None, None
-    first = body[0] if isinstance(body, list) and body else body
-    if not isinstance(first, dict):
-        return None, None
-    code = first.get("errorCode") or first.get("error")
-    message = first.get("message") or first.get("error_description")
-    return (str(code) if code else None), _short(message)
-
-
-def classify_response(response: httpx.Response, op: str) -> ConnectorError | None:
-    """Salesforce's error array on top of the HTTP status."""
-    status = response.status_code
-    if response.is_success:
-        return None
-    code, message = _errors(response)
-    said = f" Salesforce said: {message}" if message else ""
-    if status == 401:
-        return AuthError(
-            "Salesforce ended the session (HTTP 401 INVALID_SESSION_ID).",
-            status=status,
-            code=code or "INVALID_SESSION_ID",
-        )
-    if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
-        return _BudgetExhausted("Salesforce API allowance used up.", status=status, code=code)
-    if status == 403:
-        return AuthError(
-            f"Salesforce refused {op} for this user (HTTP 403 {code or 'no error code'}): the "
-            "user may lack the API Enabled permission or access to Leads, Contacts or Tasks. "
-            f"Ask a Salesforce admin, then reconnect.{said}",
-            status=status,
-            code=code,
-        )
-    if status == 414 or status == 431:
-        return SystemError_(
-            f"The request for {op} was too long for Salesforce (HTTP {status}).", status=status
-        )
-    if code in TRANSIENT_CODES:
-        return TransientError(
-            f"Salesforce was busy ({code}) during {op}; it will be retried.",
-            status=status,
-            code=code,
-        )
-    if status in (400, 404) and code:
-        return ValidationError(f"Salesforce refused {op} ({code}).{said}", status=status, code=code)
-    return error_for_status(
-        VENDOR,
-        status,
-        op=op,
-        code=code,
-        detail=message,
-        retry_after=retry_after_seconds(response),
-        credential="Salesforce login",
-    )
-
-
 def _task_outcome(result: Any) -> str | ConnectorError:
     if isinstance(result, dict) and result.get("success") and result.get("id"):
         return str(result["id"])
@@ -645,7 +626,7 @@ def _task_outcome(result: Any) -> str | ConnectorError:
 
 def _record_error(record_type: str, error: Mapping[str, Any]) -> ConnectorError:
     code = str(error.get("statusCode") or error.get("errorCode") or "UNKNOWN")
-    message = _short(error.get("message")) or "no message"
+    message = short(error.get("message")) or "no message"
     fields = [f for f in error.get("fields") or [] if isinstance(f, str)]
     where = f" (field {', '.join(fields)})" if fields else ""
     if code in TRANSIENT_CODES:
@@ -653,13 +634,6 @@ def _record_error(record_type: str, error: Mapping[str, Any]) -> ConnectorError:
     return ValidationError(
         f"Salesforce refused to create the {record_type}: {message}{where} [{code}].", code=code
     )
-
-
-def _short(message: Any) -> str | None:
-    if not message:
-        return None
-    text = " ".join(str(message).split())
-    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
 
 
 def _require_id(obj: Any, op: str) -> str:

@@ -17,6 +17,7 @@ from bot.connectors.salesforce.client import (
     parse_limit_info,
 )
 from bot.connectors.salesforce.emulator import SalesforceState
+from bot.connectors.skeleton import SessionCache
 from tests.connectors.salesforce.conftest import INSTANCE_URL
 
 
@@ -169,9 +170,18 @@ async def test_expired_session_is_refreshed_once_and_the_call_repeated(
 async def test_a_session_is_reused_by_the_next_connector(
     org: SalesforceState, make_connector: Callable[..., SalesforceConnector]
 ) -> None:
-    await make_connector().find_by_emails(["a@acme.com"])
-    await make_connector().find_by_emails(["a@acme.com"])
+    sessions = SessionCache()  # owned by whoever builds the connectors (the app)
+    await make_connector(sessions=sessions).find_by_emails(["a@acme.com"])
+    await make_connector(sessions=sessions).find_by_emails(["a@acme.com"])
     assert org.oauth.calls["token.refresh_token"] == 1
+
+
+async def test_connectors_share_no_session_without_a_cache(
+    org: SalesforceState, make_connector: Callable[..., SalesforceConnector]
+) -> None:
+    await make_connector().find_by_emails(["a@acme.com"])
+    await make_connector().find_by_emails(["a@acme.com"])
+    assert org.oauth.calls["token.refresh_token"] == 2
 
 
 async def test_revoked_access_is_an_auth_error_asking_to_reconnect(
@@ -314,6 +324,7 @@ async def test_a_stale_stored_session_is_replaced_by_the_refreshed_one(
 ) -> None:
     stored = org.oauth.issue_access_token("3MVG9-unit-client", "sync@acme.test")
     org.oauth.expire_access_tokens()
-    await make_connector(access_token=stored).find_by_emails(["a@acme.com"])
-    await make_connector(access_token=stored).find_by_emails(["a@acme.com"])
+    sessions = SessionCache()
+    await make_connector(access_token=stored, sessions=sessions).find_by_emails(["a@acme.com"])
+    await make_connector(access_token=stored, sessions=sessions).find_by_emails(["a@acme.com"])
     assert org.oauth.calls["token.refresh_token"] == 1
