@@ -35,7 +35,7 @@ format: $(STAMP)
 	$(BIN)/ruff format bot sandbox tests
 
 sandbox: $(STAMP)
-	$(BIN)/python -m bot.connectors.ashby.emulator --port 3100
+	$(BIN)/python -m sandbox serve ashby --port 3100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

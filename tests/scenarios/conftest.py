@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
+from sandbox.ashby import AshbyState
 from tests.conftest import ASHBY_KEY, OUTREACH_SECRET, SIGNING_SECRET, eventually
 from tests.support.blockkit import assert_valid_view
 from tests.support.driver import SlackUser

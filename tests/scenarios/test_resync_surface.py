@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
+from sandbox.ashby import AshbyState
 from tests.conftest import eventually
 from tests.scenarios.conftest import (
     candidates_with,

@@ -6,8 +6,8 @@ import httpx
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
+from sandbox.ashby import AshbyState
 from tests.conftest import ASHBY_KEY, SIGNING_SECRET, eventually
 from tests.scenarios.conftest import connect_ashby, opened_view
 from tests.support.blockkit import assert_valid_message

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from bot.connectors.ashby.client import AshbyConnector
-from bot.connectors.ashby.emulator import AshbyState, create_app
+from sandbox.ashby import AshbyState, create_app
 
 API_KEY = "ashby_test_key_7f3a9c"
 BASE_URL = "https://ashby.test"

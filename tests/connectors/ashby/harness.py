@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 from cryptography.fernet import Fernet
 
-from bot.connectors.ashby.emulator import AshbyState, create_app
 from bot.connectors.base import Connector
 from bot.connectors.registry import build_connector
 from bot.settings import Settings
+from sandbox.ashby import AshbyState, create_app
 from tests.connectors.conformance.harness import Fault
 
 KEY = "ashby-conformance-key-5d1e"
