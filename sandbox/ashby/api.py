@@ -409,7 +409,7 @@ class AshbyApi(Api[AshbyState]):
     routes = routes
     throttle = Fault(status=429, code="rate_limit_exceeded", message="Rate limit exceeded")
 
-    def credential(self, state: AshbyState, request: Request) -> str | None:
+    async def credential(self, state: AshbyState, request: Request) -> str | None:
         key = _basic_username(request.headers.get("authorization"))
         return fingerprint(key) if key else None
 

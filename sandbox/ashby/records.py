@@ -386,7 +386,7 @@ class AshbyState(State):
 
     # inspection ----------------------------------------------------------------------------
 
-    def records(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, Any]:
         return {
             "candidates": [self.render_candidate(c) for c in self.candidates.values()],
             "jobs": [j.to_api() for j in self.jobs.values()],

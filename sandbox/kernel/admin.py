@@ -1,6 +1,6 @@
 """The admin routes of a served emulator, for a test (or console) in another process.
 
-    GET    /_sandbox/records    everything the account holds (the emulator's ``records()``)
+    GET    /_sandbox/records    everything the account holds (the state's ``snapshot()``)
     GET    /_sandbox/calls      the call log, oldest first;  DELETE clears it
     POST   /_sandbox/faults     one fault, a list, or {"chaos": {...}};  DELETE clears them
     POST   /_sandbox/latency    {"fixed": s, "jitter": s}
@@ -79,7 +79,7 @@ def admin_routes(state: State, parts: list[State]) -> list[Route]:
         return spec
 
     table = [
-        ("GET", "records", lambda _: state.records()),
+        ("GET", "records", lambda _: state.snapshot()),
         ("GET", "calls", calls),
         ("DELETE", "calls", reset_calls),
         ("POST", "faults", add_faults),

@@ -106,10 +106,14 @@ class Api(Generic[S]):
         if prefix is not None:
             self.prefix = prefix.rstrip("/")
 
-    def credential(self, state: S, request: Request) -> str | None:
+    async def credential(self, state: S, request: Request) -> str | None:
         """A label for the caller's credential (never the secret): the call log shows it and
         the rate limit keeps one bucket per label."""
         return None
+
+    async def label(self, state: S, endpoint: Endpoint, request: Request) -> str:
+        """The call's route label: the endpoint's, filled in from the path."""
+        return endpoint.label.format(**request.path_params)
 
     def normalise(self, path: str) -> str:
         """The path routing sees (a vendor with case-insensitive paths lowers it)."""
@@ -176,7 +180,7 @@ def build_app(api: Api[S], state: S, *more: tuple[Api[Any], State]) -> Starlette
 
 def _endpoint(api: Api[S], state: S, endpoint: Endpoint) -> Callable[[Request], Any]:
     async def run(request: Request) -> Response:
-        call = _open_call(api, state, endpoint, request)
+        call = await _open_call(api, state, endpoint, request)
         started = time.perf_counter()
         try:
             response = await _answer(api, state, endpoint, request, call)
@@ -188,16 +192,16 @@ def _endpoint(api: Api[S], state: S, endpoint: Endpoint) -> Callable[[Request], 
     return run
 
 
-def _open_call(api: Api[S], state: S, endpoint: Endpoint, request: Request) -> Call:
+async def _open_call(api: Api[S], state: S, endpoint: Endpoint, request: Request) -> Call:
     query = {
         k: MASK if k.lower() in api.secret_params else v for k, v in request.query_params.items()
     }
     call = Call(
-        route=endpoint.label.format(**request.path_params),
+        route=await api.label(state, endpoint, request),
         method=request.method,
         path=request.url.path,
         query=query,
-        credential=api.credential(state, request),
+        credential=await api.credential(state, request),
         at=state.clock.time(),
     )
     state.log.append(call)

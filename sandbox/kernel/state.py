@@ -22,7 +22,7 @@ class State:
 
     ``seed`` makes ids, tokens, jitter and probabilistic faults reproducible; ``clock`` is
     what records, sessions and rate limits read (pass a ``ManualClock`` to move time).
-    Subclasses set ``rate_limit`` to the vendor's default and implement :meth:`records`.
+    Subclasses set ``rate_limit`` to the vendor's default and implement :meth:`snapshot`.
     """
 
     rate_limit: ClassVar[RateLimit | None] = None
@@ -69,6 +69,6 @@ class State:
     def clear_faults(self) -> None:
         self.faults.clear()
 
-    def records(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, Any]:
         """Everything the emulated account holds, as JSON-ready data."""
         raise NotImplementedError
