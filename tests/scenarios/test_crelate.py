@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.crelate.emulator import CrelateState
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
+from sandbox.crelate import CrelateState
 from tests.conftest import CRELATE_KEY, eventually
 from tests.scenarios.conftest import connect_ashby, membership_of, opened_view, send_events
 from tests.support.blockkit import assert_valid_message

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from bot.connectors.crelate.client import CrelateConnector
-from bot.connectors.crelate.emulator import ApiUser, CrelateState, create_app
+from sandbox.crelate import ApiUser, CrelateState, create_app
 
 API_KEY = "crelate_test_key_41c9e2"
 BASE_URL = "https://app.crelate.test/api3"

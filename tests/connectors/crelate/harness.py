@@ -6,9 +6,9 @@ import httpx
 from cryptography.fernet import Fernet
 
 from bot.connectors.base import Connector
-from bot.connectors.crelate.emulator import CrelateState, create_app
 from bot.connectors.registry import build_connector
 from bot.settings import Settings
+from sandbox.crelate import CrelateState, create_app
 from tests.connectors.conformance.harness import Fault
 
 KEY = "crelate-conformance-key-8a2f"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from bot.connectors.crelate.emulator import CrelateState
+from sandbox.crelate import CrelateState
 from tests.connectors.crelate.conftest import API_KEY, BASE_URL
 
 
