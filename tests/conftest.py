@@ -18,8 +18,6 @@ from alembic import command as alembic_command
 from cryptography.fernet import Fernet
 
 from bot.app import Runtime, create_app
-from bot.connectors.pcrecruiter.emulator import PCRecruiterState
-from bot.connectors.pcrecruiter.emulator import create_app as pcrecruiter_app
 from bot.connectors.recruiterflow.emulator import RecruiterflowState
 from bot.connectors.recruiterflow.emulator import create_app as recruiterflow_app
 from bot.connectors.salesforce.emulator import SalesforceState
@@ -30,6 +28,8 @@ from sandbox.ashby import AshbyState
 from sandbox.ashby import create_app as ashby_app
 from sandbox.crelate import CrelateState
 from sandbox.crelate import create_app as crelate_app
+from sandbox.pcrecruiter import PCRecruiterState
+from sandbox.pcrecruiter import create_app as pcrecruiter_app
 from tests.support.crm_hosts import HostRouter
 from tests.support.fake_slack import FakeSlack
 from tests.support.postgres import PostgresUnavailable, create_database, postgres_server

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from bot.connectors.pcrecruiter.client import PCRecruiterConnector
-from bot.connectors.pcrecruiter.emulator import PCRecruiterState, create_app
+from sandbox.kernel import ManualClock
+from sandbox.pcrecruiter import PCRecruiterState, create_app
 
 LOGIN = {
     "database_id": "Unit.Profile",
@@ -18,21 +19,13 @@ LOGIN = {
 BASE_URL = "https://pcr.test/rest/api"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(1_000_000.0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def state(clock: Clock) -> PCRecruiterState:
+def state(clock: ManualClock) -> PCRecruiterState:
     pcr = PCRecruiterState(session_timeout=60, clock=clock)
     pcr.add_login(*LOGIN.values())
     return pcr

@@ -6,9 +6,9 @@ import httpx
 from cryptography.fernet import Fernet
 
 from bot.connectors.base import Connector
-from bot.connectors.pcrecruiter.emulator import PCRecruiterState, create_app
 from bot.connectors.registry import build_connector
 from bot.settings import Settings
+from sandbox.pcrecruiter import PCRecruiterState, create_app
 from tests.connectors.conformance.harness import Fault
 
 LOGIN = {

@@ -6,8 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.connectors.pcrecruiter.emulator import PCRecruiterState, QueryError, parse_query
-from tests.connectors.pcrecruiter.conftest import LOGIN, Clock
+from sandbox.kernel import ManualClock
+from sandbox.pcrecruiter import PCRecruiterState, QueryError, parse_query
+from tests.connectors.pcrecruiter.conftest import LOGIN
 
 ADA = {"FirstName": "Ada", "LastName": "O'Hara", "Status": "candidate", "Salary": "120"}
 BODY = {
@@ -61,18 +62,18 @@ async def test_login_by_body_or_query_and_bad_login(raw: httpx.AsyncClient) -> N
 
 
 async def test_sessions_work_by_header_or_query_and_slide(
-    raw: httpx.AsyncClient, state: PCRecruiterState, clock: Clock
+    raw: httpx.AsyncClient, state: PCRecruiterState, clock: ManualClock
 ) -> None:
     state.add_candidate("Ada", "L", "ada@example.com")
     token = (await raw.post("/rest/api/access-token", json=BODY)).json()["SessionId"]
     header = {"Authorization": f"Bearer {token}"}
     assert (await raw.get("/rest/api/CandidatesV2", headers=header)).status_code == 200
     assert (await raw.get("/REST/API/candidates", params={"SessionId": token})).status_code == 200
-    clock.now += 50
+    clock.advance(50)
     assert (await raw.get("/rest/api/candidates", headers=header)).status_code == 200
-    clock.now += 50  # 100s after login but only 50s idle
+    clock.advance(50)  # 100s after login but only 50s idle
     assert (await raw.get("/rest/api/candidates", headers=header)).status_code == 200
-    clock.now += 61
+    clock.advance(61)
     assert (await raw.get("/rest/api/candidates", headers=header)).status_code == 401
     assert (await raw.get("/rest/api/candidates")).status_code == 401
 
