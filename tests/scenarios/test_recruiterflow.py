@@ -7,8 +7,8 @@ import httpx
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.recruiterflow.emulator import RecruiterflowState
 from bot.storage import models as m
+from sandbox.recruiterflow import RecruiterflowState
 from tests.conftest import RF_KEY, eventually
 from tests.scenarios.conftest import membership_of, opened_view, send_events
 from tests.scenarios.test_ashby_sync import added, make_event, synced

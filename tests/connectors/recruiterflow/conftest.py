@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from bot.connectors.recruiterflow.client import RecruiterflowConnector
-from bot.connectors.recruiterflow.emulator import RecruiterflowState, create_app
+from sandbox.recruiterflow import RecruiterflowState, create_app
 
 API_KEY = "rf_unit_key_93d1"
 BASE_URL = "https://api.recruiterflow.test"

@@ -6,9 +6,9 @@ import httpx
 from cryptography.fernet import Fernet
 
 from bot.connectors.base import Connector
-from bot.connectors.recruiterflow.emulator import RecruiterflowState, create_app
 from bot.connectors.registry import build_connector
 from bot.settings import Settings
+from sandbox.recruiterflow import RecruiterflowState, create_app
 from tests.connectors.conformance.harness import Fault
 
 KEY = "rf-conformance-key-84c2"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.connectors.recruiterflow.emulator import RecruiterflowState
+from sandbox.recruiterflow import RecruiterflowState
 from tests.connectors.recruiterflow.conftest import BASE_URL
 
 
