@@ -18,8 +18,6 @@ from alembic import command as alembic_command
 from cryptography.fernet import Fernet
 
 from bot.app import Runtime, create_app
-from bot.connectors.salesforce.emulator import SalesforceState
-from bot.connectors.salesforce.emulator import create_app as salesforce_app
 from bot.settings import Settings, normalise_database_url
 from bot.storage.db import alembic_config
 from sandbox.ashby import AshbyState
@@ -30,6 +28,8 @@ from sandbox.pcrecruiter import PCRecruiterState
 from sandbox.pcrecruiter import create_app as pcrecruiter_app
 from sandbox.recruiterflow import RecruiterflowState
 from sandbox.recruiterflow import create_app as recruiterflow_app
+from sandbox.salesforce import SalesforceState
+from sandbox.salesforce import create_app as salesforce_app
 from tests.support.crm_hosts import HostRouter
 from tests.support.fake_slack import FakeSlack
 from tests.support.postgres import PostgresUnavailable, create_database, postgres_server

@@ -21,12 +21,12 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import Runtime, create_app
-from bot.connectors.salesforce.emulator import SalesforceState
-from bot.connectors.salesforce.emulator import create_app as salesforce_app
 from bot.settings import Settings
 from bot.storage import models as m
 from bot.storage.crypto import SecretBox
 from bot.storage.db import Database
+from sandbox.salesforce import SalesforceState
+from sandbox.salesforce import create_app as salesforce_app
 from tests.conftest import SIGNING_SECRET, TEAM, USER
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.connectors.salesforce.client import SalesforceConnector
-from bot.connectors.salesforce.emulator import SalesforceState, create_app
+from sandbox.salesforce import SalesforceState, create_app
 
 LOGIN_URL = "https://login.salesforce.test"
 INSTANCE_URL = "https://acme.my.salesforce.test"

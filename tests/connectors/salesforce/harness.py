@@ -8,8 +8,8 @@ from cryptography.fernet import Fernet
 
 from bot.connectors.base import Connector
 from bot.connectors.registry import build_connector
-from bot.connectors.salesforce.emulator import SalesforceState, create_app
 from bot.settings import Settings
+from sandbox.salesforce import SalesforceState, create_app
 from tests.connectors.conformance.harness import Fault
 
 LOGIN_URL = "https://login.salesforce.test"

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.connectors.salesforce.emulator import SalesforceState
-from bot.connectors.salesforce.ids import is_record_id, to_18
+from sandbox.salesforce import SalesforceState
+from sandbox.salesforce.ids import is_record_id, to_18
 from tests.connectors.salesforce.conftest import CLIENT_ID, INSTANCE_URL, USERNAME
 
 
@@ -231,11 +231,11 @@ async def test_task_needs_a_real_person_and_a_known_subtype(
 async def test_injected_faults_use_the_error_format(
     org: SalesforceState, api: httpx.AsyncClient
 ) -> None:
-    org.inject_fault("query", status=400, error_code="UNABLE_TO_LOCK_ROW", message="locked")
+    org.inject_fault("query", status=400, code="UNABLE_TO_LOCK_ROW", message="locked")
     locked = await soql(api, "SELECT Id FROM Lead")
     assert locked.json() == [{"message": "locked", "errorCode": "UNABLE_TO_LOCK_ROW"}]
     org.inject_fault(status=429, retry_after=3)
     slow = await soql(api, "SELECT Id FROM Lead")
     assert slow.status_code == 429 and slow.headers["Retry-After"] == "3"
     assert (await soql(api, "SELECT Id FROM Lead")).status_code == 200
-    assert [c.status for c in org.call_log] == [400, 429, 200]
+    assert [c.status for c in org.log] == [400, 429, 200]
