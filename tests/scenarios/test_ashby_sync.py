@@ -246,7 +246,7 @@ async def test_revoked_key_pauses_dms_and_resumes_after_reconnect(
 ) -> None:
     await connect_ashby(user, fake_slack)
     await configure(user, fake_slack, {"Options": ["activity"]})
-    from tests.conftest import ASHBY_KEY
+    from tests.support.emulators import ASHBY_KEY
 
     ashby.disable_api_key(ASHBY_KEY)
     await send_events(http, [added("jane@acme.com", "Jane")])

@@ -15,15 +15,10 @@ from bot.services.connections import connect
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 from sandbox.salesforce import SalesforceState
-from tests.conftest import (
-    SALESFORCE_CLIENT_ID,
-    SALESFORCE_INSTANCE_URL,
-    SALESFORCE_USER,
-    TEAM,
-    USER,
-)
+from tests.conftest import TEAM, USER
 from tests.scenarios.conftest import membership_of, send_events
 from tests.support.blockkit import assert_valid_message
+from tests.support.emulators import SALESFORCE_CLIENT_ID, SALESFORCE_INSTANCE_URL, SALESFORCE_USER
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import OMIT, make_event
 

@@ -34,7 +34,7 @@ from bot.storage.models import SyncMode, SyncState, utcnow
 from bot.storage.repos import Repo
 from bot.sync.rules import ResyncSkip
 from sandbox.ashby import AshbyState
-from tests.conftest import ASHBY_KEY
+from tests.support.emulators import ASHBY_KEY
 from tests.support.outreach import make_event
 
 TEAM, USER = "T0001", "U0001"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -10,20 +9,16 @@ import pytest
 
 from sandbox.salesforce import SalesforceState
 from sandbox.salesforce.ids import is_record_id, to_18
-from tests.connectors.salesforce.conftest import CLIENT_ID, INSTANCE_URL, USERNAME
 
 
 @pytest.fixture
-async def api(
-    org: SalesforceState, transport: httpx.ASGITransport
-) -> AsyncIterator[httpx.AsyncClient]:
-    token = org.oauth.issue_access_token(CLIENT_ID, USERNAME)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url=f"{INSTANCE_URL}/services/data/v60.0/",
-        headers={"Authorization": f"Bearer {token}"},
-    ) as client:
-        yield client
+def kind() -> str:
+    return "salesforce"
+
+
+@pytest.fixture
+def org(state: SalesforceState) -> SalesforceState:
+    return state
 
 
 async def soql(api: httpx.AsyncClient, text: str) -> httpx.Response:

@@ -9,6 +9,22 @@ import httpx
 import pytest
 
 from sandbox.ashby import ALL_PERMISSIONS, AshbyState, create_app
+from tests.support.emulators import ASHBY_KEY, SEEDS
+
+
+@pytest.fixture
+def kind() -> str:
+    return "ashby"
+
+
+@pytest.fixture
+def api_key() -> str:
+    return ASHBY_KEY
+
+
+@pytest.fixture
+def base_url() -> str:
+    return SEEDS["ashby"].url
 
 
 async def post(api: httpx.AsyncClient, method: str, body: Any = None, **kw: Any) -> httpx.Response:

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from sandbox.crelate import CrelateState
-from tests.connectors.crelate.conftest import API_KEY, BASE_URL
+from sandbox.crelate import ApiUser, CrelateState
+from tests.support.emulators import CRELATE_KEY as API_KEY
+from tests.support.emulators import SEEDS
+
+BASE_URL = SEEDS["crelate"].url
+
+
+@pytest.fixture
+def kind() -> str:
+    return "crelate"
+
+
+@pytest.fixture
+def owner(state: CrelateState) -> ApiUser:
+    return state.users[API_KEY]
 
 
 async def test_key_in_header_any_casing_or_query(transport, owner) -> None:

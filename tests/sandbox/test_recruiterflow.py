@@ -7,7 +7,14 @@ import httpx
 import pytest
 
 from sandbox.recruiterflow import RecruiterflowState
-from tests.connectors.recruiterflow.conftest import BASE_URL
+from tests.support.emulators import SEEDS
+
+BASE_URL = SEEDS["recruiterflow"].url
+
+
+@pytest.fixture
+def kind() -> str:
+    return "recruiterflow"
 
 
 async def test_missing_and_wrong_keys(transport: httpx.ASGITransport) -> None:
