@@ -34,8 +34,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix bot sandbox tests
 	$(BIN)/ruff format bot sandbox tests
 
+# Every CRM emulator on 127.0.0.1, ports 3100-3104; each prints its URL and demo credentials.
 sandbox: $(STAMP)
-	$(BIN)/python -m sandbox serve ashby --port 3100
+	$(BIN)/python -m sandbox serve all --port 3100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
