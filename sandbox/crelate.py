@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -292,7 +292,6 @@ class Context:
     total: int | None = None
     more: bool | None = None
     status: int = 200
-    params: dict[str, str] = field(default_factory=dict)
 
     def param(self, name: str) -> str | None:
         return self.request.query_params.get(name)

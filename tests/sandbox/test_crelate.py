@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sandbox.crelate import ApiUser, CrelateState
+from sandbox.crelate import CrelateState
 from tests.support.emulators import CRELATE_KEY as API_KEY
 from tests.support.emulators import SEEDS
 
@@ -17,12 +17,7 @@ def kind() -> str:
     return "crelate"
 
 
-@pytest.fixture
-def owner(state: CrelateState) -> ApiUser:
-    return state.users[API_KEY]
-
-
-async def test_key_in_header_any_casing_or_query(transport, owner) -> None:
+async def test_key_in_header_any_casing_or_query(transport) -> None:
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL + "/") as client:
         assert (await client.get("users/self", headers={"X-API-KEY": API_KEY})).status_code == 200
         by_query = await client.get("users/self", params={"api_key": API_KEY})

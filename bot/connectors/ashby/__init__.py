@@ -1,4 +1,4 @@
-"""Ashby: the connector (``client``) and an emulator of its public API (``emulator``)."""
+"""Ashby: the connector (``client``); the emulator of its public API is ``sandbox.ashby``."""
 
 from bot.connectors.ashby.client import AshbyConnector
 

@@ -1,1 +1,1 @@
-"""Crelate (api3) connector and its emulator."""
+"""Crelate (api3) connector; its emulator is ``sandbox.crelate``."""
