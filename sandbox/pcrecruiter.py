@@ -12,8 +12,9 @@ CustomFields.Value eq ..)``), ``Fields``, 1-based ``Page``/``ResultsPerPage`` an
 (with a ``message`` alias).
 
 Access is sold as a calls-per-day quota whose size depends on the contract, and every call,
-login included, counts: no limit is set by default; a configured one answers 429 (inferred:
-3scale gateways answer quota overruns with 403 or 429) and counts per API key.
+login included, counts: no limit is set by default; a configured one counts per API key and
+answers 429 (inferred: 3scale gateways answer quota overruns with 403 or 429, so
+``state.limits.answer`` can make it a 403).
 
 Calls are labelled by the lower-cased first path segment without the V2 suffix
 (``candidates``, ``access-token``); ``state.expire_sessions()`` ends every session.

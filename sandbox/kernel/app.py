@@ -125,9 +125,10 @@ class Api(Generic[S]):
     def failure(self, state: S, fault: Fault, request: Request) -> Response:
         raise NotImplementedError
 
-    def throttled(self, wait: float) -> Fault:
+    def throttled(self, state: S, wait: float) -> Fault:
+        answer = state.limits.answer or self.throttle
         retry_after = math.ceil(wait) if self.throttle_retry_after else None
-        return replace(self.throttle, retry_after=retry_after)
+        return replace(answer, retry_after=retry_after)
 
 
 def fingerprint(secret: str) -> str:
@@ -208,7 +209,9 @@ async def _open_call(api: Api[S], state: S, endpoint: Endpoint, request: Request
     return call
 
 
-async def _answer(api: Api[S], state: S, endpoint: Endpoint, request: Request, call: Call):
+async def _answer(
+    api: Api[S], state: S, endpoint: Endpoint, request: Request, call: Call
+) -> Response:
     gate = state.gates.get(call.route)
     if gate is not None:
         await gate.wait()
@@ -218,7 +221,7 @@ async def _answer(api: Api[S], state: S, endpoint: Endpoint, request: Request, c
     wait = state.limits.take(call.credential)
     if wait:
         call.fault = "throttled"
-        return _failure(api, state, api.throttled(wait), request)
+        return _failure(api, state, api.throttled(state, wait), request)
     fault = state.faults.take(call.route)
     if fault is None:
         return await api.handle(state, endpoint, request, call)

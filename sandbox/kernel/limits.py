@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 
 from sandbox.kernel.clock import Clock
+from sandbox.kernel.faults import Fault
 
 __all__ = ["Latency", "RateLimit", "RateLimiter"]
 
@@ -39,10 +40,12 @@ class RateLimit:
 
 class RateLimiter:
     """One token bucket per credential label; calls without a credential are not limited
-    (the vendor refuses them anyway)."""
+    (the vendor refuses them anyway). Over the limit the vendor answers its usual way, unless
+    ``answer`` says otherwise (for vendors whose answer is only inferred)."""
 
     def __init__(self, limit: RateLimit | None, clock: Clock):
         self.clock = clock
+        self.answer: Fault | None = None
         self._limit = limit
         self._buckets: dict[str, tuple[float, float]] = {}  # label -> (tokens, when)
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from sandbox import ashby, recruiterflow
-from sandbox.kernel import Latency, ManualClock, RateLimit, Transport
+from sandbox.kernel import Fault, Latency, ManualClock, RateLimit, Transport
 from tests.sandbox.kernel.toy import ToyState
-from tests.support.emulators import ASHBY_KEY, RF_KEY, SEEDS
+from tests.support.emulators import ASHBY_KEY, PCR_LOGIN, RF_KEY, SEEDS
 
 
 async def test_fixed_latency_delays_every_call(client, toy: ToyState) -> None:
@@ -86,6 +86,24 @@ async def test_recruiterflow_over_its_limit_sends_no_rate_limit_headers() -> Non
         await api.get("http://rf.test/api/external/job/list")
         refused = await api.get("http://rf.test/api/external/job/list")
     assert refused.status_code == 429 and "Retry-After" not in refused.headers
+
+
+async def test_an_inferred_answer_over_the_limit_can_be_changed() -> None:
+    seed = SEEDS["pcrecruiter"]
+    state = seed.new(clock=ManualClock())
+    state.limits.limit = RateLimit(rate=1, burst=1)
+    state.limits.answer = Fault(status=403, message="Usage limit exceeded")
+    async with httpx.AsyncClient(transport=seed.transport(state), **seed.client(state)) as api:
+        login = {
+            "DatabaseId": PCR_LOGIN["database_id"],
+            "Username": PCR_LOGIN["username"],
+            "Password": PCR_LOGIN["password"],
+            "ApiKey": PCR_LOGIN["api_key"],
+            "AppId": PCR_LOGIN["app_id"],
+        }
+        assert (await api.post("/rest/api/access-token", json=login)).status_code == 200
+        refused = await api.post("/rest/api/access-token", json=login)
+    assert refused.status_code == 403 and refused.json()["Message"] == "Usage limit exceeded"
 
 
 def test_each_emulator_starts_with_its_published_limit() -> None:
