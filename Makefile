@@ -22,20 +22,21 @@ system-deps:
 
 # The suite runs twice: on SQLite (the default) and on a throwaway PostgreSQL server.
 test: $(STAMP) system-deps
-	$(BIN)/ruff check bot tests
+	$(BIN)/ruff check bot sandbox tests
 	$(BIN)/pytest
 	TEST_DB=postgres $(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
+	$(BIN)/ruff check bot sandbox tests
+	$(BIN)/ruff format --check bot sandbox tests
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix bot tests
-	$(BIN)/ruff format bot tests
+	$(BIN)/ruff check --fix bot sandbox tests
+	$(BIN)/ruff format bot sandbox tests
 
+# Every CRM emulator on 127.0.0.1, ports 3100-3104; each prints its URL and demo credentials.
 sandbox: $(STAMP)
-	$(BIN)/python -m bot.connectors.ashby.emulator --port 3100
+	$(BIN)/python -m sandbox serve all --port 3100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -25,12 +25,12 @@ import httpx
 from cryptography.fernet import Fernet
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
-from bot.connectors.ashby.emulator import create_app as ashby_app
 from bot.services.connections import connect
 from bot.services.events import OutreachEvent
 from bot.services.ingest import ingest
 from bot.settings import Settings
+from sandbox.ashby import AshbyState
+from sandbox.ashby import create_app as ashby_app
 from tests.support.tasks import run_passes
 
 TEAM, USER = "TBENCH", "UBENCH"

@@ -1,5 +1,7 @@
 """Fixtures shared by the suite: a migrated SQLite database per test (copied from one
-template), the fake Slack Web API, the Ashby emulator, and a Runtime wired to all three."""
+template), the fake Slack Web API, the CRM emulators (``tests.support.emulators``), and a
+Runtime wired to them; plus ``state``/``transport``/``api`` for one emulator named by a
+``kind`` fixture."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -18,41 +20,35 @@ from alembic import command as alembic_command
 from cryptography.fernet import Fernet
 
 from bot.app import Runtime, create_app
-from bot.connectors.ashby.emulator import AshbyState
-from bot.connectors.ashby.emulator import create_app as ashby_app
-from bot.connectors.crelate.emulator import CrelateState
-from bot.connectors.crelate.emulator import create_app as crelate_app
-from bot.connectors.pcrecruiter.emulator import PCRecruiterState
-from bot.connectors.pcrecruiter.emulator import create_app as pcrecruiter_app
-from bot.connectors.recruiterflow.emulator import RecruiterflowState
-from bot.connectors.recruiterflow.emulator import create_app as recruiterflow_app
-from bot.connectors.salesforce.emulator import SalesforceState
-from bot.connectors.salesforce.emulator import create_app as salesforce_app
 from bot.settings import Settings, normalise_database_url
 from bot.storage.db import alembic_config
-from tests.support.crm_hosts import HostRouter
+from sandbox.ashby import AshbyState
+from sandbox.crelate import CrelateState
+from sandbox.kernel import State, Transport
+from sandbox.pcrecruiter import PCRecruiterState
+from sandbox.recruiterflow import RecruiterflowState
+from sandbox.salesforce import SalesforceState
+from tests.support.emulators import PCR_LOGIN as PCR_FIELDS
+from tests.support.emulators import (
+    SEEDS,
+    HostRouter,
+)
 from tests.support.fake_slack import FakeSlack
 from tests.support.postgres import PostgresUnavailable, create_database, postgres_server
 
 SIGNING_SECRET = "test-signing-secret"
 OUTREACH_SECRET = "test-outreach-secret"
-ASHBY_KEY = "ashby-test-key-0123456789"
-RF_KEY = "rf-test-key-4f1b2c"
-PCR_LOGIN = {
-    "Database ID": "Test.Profile",
-    "Username": "sync-bot",
-    "Password": "pcr-test-password-7d2",
-    "API key": "pcr-test-api-key-1a9",
-    "App ID": "pcr-test-app-id-3c4",
-}
-CRELATE_KEY = "crelate-test-key-9876543210"
+# PCRecruiter's login as the connect modal labels it.
+PCR_LOGIN = dict(
+    zip(
+        ("Database ID", "Username", "Password", "API key", "App ID"),
+        PCR_FIELDS.values(),
+        strict=True,
+    )
+)
 TEAM, USER = "T0001", "U0001"
-SALESFORCE_LOGIN_URL = "https://login.salesforce.test"
-SALESFORCE_INSTANCE_URL = "https://acme.my.salesforce.test"
-SALESFORCE_CLIENT_ID = "3MVG9-suite-client"
-SALESFORCE_CLIENT_SECRET = "suite-client-secret-3e7d"
-SALESFORCE_USER = "sync@acme.test"
 TEST_KEY = Fernet.generate_key().decode()
+T = TypeVar("T")
 
 
 def migrate(url: str) -> None:
@@ -114,43 +110,28 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 @pytest.fixture
 def ashby() -> AshbyState:
-    state = AshbyState()
-    state.add_api_key(ASHBY_KEY)
-    return state
+    return SEEDS["ashby"].new()
 
 
 @pytest.fixture
 def salesforce() -> SalesforceState:
     """An emulated Salesforce org with the app's connected app and one user."""
-    state = SalesforceState(login_url=SALESFORCE_LOGIN_URL)
-    state.oauth.add_client(
-        SALESFORCE_CLIENT_ID,
-        SALESFORCE_CLIENT_SECRET,
-        ["http://bot.test/oauth/salesforce/callback"],
-    )
-    state.oauth.add_user(SALESFORCE_USER, "suite-password", SALESFORCE_INSTANCE_URL)
-    return state
+    return SEEDS["salesforce"].new()
 
 
 @pytest.fixture
 def recruiterflow() -> RecruiterflowState:
-    state = RecruiterflowState()
-    state.add_api_key(RF_KEY)
-    return state
+    return SEEDS["recruiterflow"].new()
 
 
 @pytest.fixture
 def pcrecruiter() -> PCRecruiterState:
-    state = PCRecruiterState()
-    state.add_login(*PCR_LOGIN.values())
-    return state
+    return SEEDS["pcrecruiter"].new()
 
 
 @pytest.fixture
 def crelate() -> CrelateState:
-    state = CrelateState()
-    state.add_api_key(CRELATE_KEY, "Sam Recruiter")
-    return state
+    return SEEDS["crelate"].new()
 
 
 @pytest.fixture
@@ -163,13 +144,7 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         slack_api_url=fake_slack.base_url,
         outreach_webhook_secret=OUTREACH_SECRET,
         encryption_keys=TEST_KEY,
-        ashby_api_url="https://api.ashbyhq.test",
-        salesforce_client_id=SALESFORCE_CLIENT_ID,
-        salesforce_client_secret=SALESFORCE_CLIENT_SECRET,
-        salesforce_login_url=SALESFORCE_LOGIN_URL,
-        recruiterflow_api_url="https://api.recruiterflow.test",
-        pcrecruiter_api_url="https://pcr.test/rest/api",
-        crelate_api_url="https://app.crelate.test/api3",
+        **{k: v for seed in SEEDS.values() for k, v in seed.settings().items()},
         crm_retry_wait_seconds=0,
         sync_interval_seconds=0.05,
         # Scenario tests drive jobs in-process; tests/tasks runs them through procrastinate.
@@ -179,7 +154,6 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
 
 @pytest.fixture
 def crm_apps(
-    settings: Settings,
     ashby: AshbyState,
     salesforce: SalesforceState,
     recruiterflow: RecruiterflowState,
@@ -188,15 +162,18 @@ def crm_apps(
 ) -> dict[str, Any]:
     """Each CRM emulator by the host of its API URL in ``settings`` (Salesforce: one app for
     the login host and the org's instance host)."""
-    sf_app = salesforce_app(salesforce)
-    return {
-        httpx.URL(settings.ashby_api_url).host: ashby_app(ashby),
-        httpx.URL(settings.salesforce_login_url).host: sf_app,
-        httpx.URL(SALESFORCE_INSTANCE_URL).host: sf_app,
-        httpx.URL(settings.recruiterflow_api_url).host: recruiterflow_app(recruiterflow),
-        httpx.URL(settings.pcrecruiter_api_url).host: pcrecruiter_app(pcrecruiter),
-        httpx.URL(settings.crelate_api_url).host: crelate_app(crelate),
+    states = {
+        "ashby": ashby,
+        "salesforce": salesforce,
+        "recruiterflow": recruiterflow,
+        "pcrecruiter": pcrecruiter,
+        "crelate": crelate,
     }
+    apps: dict[str, Any] = {}
+    for kind, state in states.items():
+        app = SEEDS[kind].create_app(state)
+        apps.update(dict.fromkeys(SEEDS[kind].served_hosts(), app))
+    return apps
 
 
 @pytest.fixture
@@ -213,6 +190,41 @@ async def http(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(runtime, clock=False))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as client:
         yield client
+
+
+# --- one emulator, for the tests of an emulator or of a connector: a `kind` fixture names it --
+
+
+@pytest.fixture
+def state(kind: str) -> State:
+    """The emulator, seeded with the suite's credentials."""
+    return SEEDS[kind].new()
+
+
+@pytest.fixture
+def transport(kind: str, state: State) -> Transport:
+    return SEEDS[kind].transport(state)
+
+
+@pytest.fixture
+async def api(kind: str, state: State, transport: Transport) -> AsyncIterator[httpx.AsyncClient]:
+    """A raw client of the emulator's API, authenticated with the suite's credentials."""
+    async with httpx.AsyncClient(transport=transport, **SEEDS[kind].client(state)) as client:
+        yield client
+
+
+@pytest.fixture
+async def closing() -> AsyncIterator[Callable[[T], T]]:
+    """``closing(connector)`` closes the connector when the test ends."""
+    made: list[Any] = []
+
+    def track(connector: T) -> T:
+        made.append(connector)
+        return connector
+
+    yield track
+    for connector in made:
+        await connector.aclose()
 
 
 async def eventually(check: Callable[[], Awaitable[Any] | Any], within: float = 5.0) -> Any:

@@ -21,16 +21,17 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import Runtime, create_app
-from bot.connectors.salesforce.emulator import SalesforceState
-from bot.connectors.salesforce.emulator import create_app as salesforce_app
 from bot.settings import Settings
 from bot.storage import models as m
 from bot.storage.crypto import SecretBox
 from bot.storage.db import Database
+from sandbox.kernel import Server
+from sandbox.kernel.server import bind, socket_url
+from sandbox.salesforce import SalesforceState
+from sandbox.salesforce import create_app as salesforce_app
 from tests.conftest import SIGNING_SECRET, TEAM, USER
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
-from tests.support.live_server import LiveServer, free_socket, socket_url
 from tests.support.salesforce_login import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -59,14 +60,14 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def app_socket():
-    sock = free_socket()
+    sock = bind()
     yield sock
     sock.close()
 
 
 @pytest.fixture
 def salesforce_socket():
-    sock = free_socket()
+    sock = bind()
     yield sock
     sock.close()
 
@@ -100,8 +101,8 @@ async def servers(
     """The app (with a Runtime of its own, no CRM transport) and the emulator, both live."""
     runtime = Runtime(settings)
     async with (
-        LiveServer(salesforce_app(salesforce), salesforce_socket),
-        LiveServer(create_app(runtime, clock=False), app_socket) as app,
+        Server(salesforce_app(salesforce), salesforce_socket),
+        Server(create_app(runtime, clock=False), app_socket) as app,
     ):
         yield app.url
 

@@ -7,11 +7,11 @@ import pytest
 
 from bot.connectors import CONNECTORS, UnknownCrmError, build_connector
 from bot.connectors.ashby.client import AshbyConnector, AshbyOptions
-from bot.connectors.ashby.emulator import AshbyState, create_app
 from bot.connectors.base import Connector
 from bot.connectors.errors import ConfigError
 from bot.connectors.registry import display_name, get_spec
 from bot.settings import Settings
+from sandbox.ashby import AshbyState, create_app
 
 
 @pytest.fixture

@@ -17,18 +17,19 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from bot.connectors.ashby.emulator import AshbyState
-from bot.connectors.ashby.emulator import create_app as ashby_app
-from bot.connectors.recruiterflow.emulator import RecruiterflowState
-from bot.connectors.recruiterflow.emulator import create_app as recruiterflow_app
-from bot.connectors.salesforce.emulator import SalesforceState
-from bot.connectors.salesforce.emulator import create_app as salesforce_app
 from bot.storage.models import utcnow
-from tests.conftest import ASHBY_KEY, OUTREACH_SECRET, RF_KEY, SIGNING_SECRET, TEST_KEY
+from sandbox.ashby import AshbyState
+from sandbox.ashby import create_app as ashby_app
+from sandbox.kernel.server import Server, bind, socket_url
+from sandbox.recruiterflow import RecruiterflowState
+from sandbox.recruiterflow import create_app as recruiterflow_app
+from sandbox.salesforce import SalesforceState
+from sandbox.salesforce import create_app as salesforce_app
+from tests.conftest import OUTREACH_SECRET, SIGNING_SECRET, TEST_KEY
 from tests.scenarios.conftest import opened_view
 from tests.support.driver import SlackUser
+from tests.support.emulators import ASHBY_KEY, RF_KEY
 from tests.support.fake_slack import FakeSlack
-from tests.support.live_server import LiveServer, free_socket, socket_url
 from tests.support.outreach import make_event, outreach_request
 from tests.support.postgres import create_database
 from tests.support.processes import BotProcess
@@ -64,7 +65,7 @@ class Emulators:
         self.ashby.add_api_key(ASHBY_KEY)
         self.recruiterflow = RecruiterflowState()
         self.recruiterflow.add_api_key(RF_KEY)
-        self.sockets = {name: free_socket() for name in ("ashby", "recruiterflow", "salesforce")}
+        self.sockets = {name: bind() for name in ("ashby", "recruiterflow", "salesforce")}
         self.urls = {name: socket_url(sock) for name, sock in self.sockets.items()}
         self.salesforce = SalesforceState(login_url=self.urls["salesforce"])
 
@@ -127,7 +128,7 @@ def fleet_database(postgres_url: str) -> str:
 async def emulators() -> AsyncIterator[Emulators]:
     crms = Emulators()
     apps = crms.apps()
-    servers = [LiveServer(apps[name], sock) for name, sock in crms.sockets.items()]
+    servers = [Server(apps[name], sock) for name, sock in crms.sockets.items()]
     for server in servers:
         await server.__aenter__()
     yield crms

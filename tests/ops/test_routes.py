@@ -7,9 +7,9 @@ import httpx
 import pytest
 
 from bot.app import Runtime, create_app
-from bot.connectors.ashby.emulator import AshbyState
 from bot.serve import RoleRefused, check_role
 from bot.settings import Settings
+from sandbox.ashby import AshbyState
 from tests.conftest import SIGNING_SECRET
 from tests.scenarios.conftest import connect_ashby, send_events
 from tests.support.driver import SlackUser

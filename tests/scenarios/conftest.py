@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
-from tests.conftest import ASHBY_KEY, OUTREACH_SECRET, SIGNING_SECRET, eventually
+from sandbox.ashby import AshbyState
+from tests.conftest import OUTREACH_SECRET, SIGNING_SECRET, eventually
 from tests.support.blockkit import assert_valid_view
 from tests.support.driver import SlackUser
+from tests.support.emulators import ASHBY_KEY
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import outreach_request
 

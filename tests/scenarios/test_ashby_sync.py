@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 from bot.storage.repos import Repo
 from bot.tasks import jobs
+from sandbox.ashby import AshbyState
 from tests.conftest import eventually
 from tests.scenarios.conftest import (
     candidates_with,
@@ -248,7 +248,7 @@ async def test_revoked_key_pauses_dms_and_resumes_after_reconnect(
 ) -> None:
     await connect_ashby(user, fake_slack)
     await configure(user, fake_slack, {"Options": ["activity"]})
-    from tests.conftest import ASHBY_KEY
+    from tests.support.emulators import ASHBY_KEY
 
     ashby.disable_api_key(ASHBY_KEY)
     await send_events(http, [added("jane@acme.com", "Jane")])

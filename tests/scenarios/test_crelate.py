@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.crelate.emulator import CrelateState
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
-from tests.conftest import CRELATE_KEY, eventually
+from sandbox.crelate import CrelateState
+from tests.conftest import eventually
 from tests.scenarios.conftest import connect_ashby, membership_of, opened_view, send_events
 from tests.support.blockkit import assert_valid_message
 from tests.support.driver import SlackUser
+from tests.support.emulators import CRELATE_KEY
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import make_event
 

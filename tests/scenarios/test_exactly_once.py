@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.notify.alerts import Notifier
 from bot.storage import models as m
 from bot.sync.engine import BUSY
+from sandbox.ashby import AshbyState
 from tests.scenarios.conftest import candidates_with, connect_ashby, send_events
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack

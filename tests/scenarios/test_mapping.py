@@ -8,9 +8,9 @@ import httpx
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
 from bot.storage.models import utcnow
+from sandbox.ashby import AshbyState
 from tests.conftest import eventually
 from tests.scenarios.conftest import candidates_with, connect_ashby, membership_of, send_events
 from tests.support.blockkit import assert_valid_view

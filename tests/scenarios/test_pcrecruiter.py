@@ -8,8 +8,8 @@ import httpx
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.pcrecruiter.emulator import PCRecruiterState
 from bot.storage import models as m
+from sandbox.pcrecruiter import PCRecruiterState
 from tests.conftest import PCR_LOGIN, eventually
 from tests.scenarios.conftest import opened_view, send_events
 from tests.scenarios.test_ashby_sync import added, make_event, synced

@@ -7,12 +7,13 @@ import httpx
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.recruiterflow.emulator import RecruiterflowState
 from bot.storage import models as m
-from tests.conftest import RF_KEY, eventually
+from sandbox.recruiterflow import RecruiterflowState
+from tests.conftest import eventually
 from tests.scenarios.conftest import membership_of, opened_view, send_events
 from tests.scenarios.test_ashby_sync import added, make_event, synced
 from tests.support.driver import SlackUser
+from tests.support.emulators import RF_KEY
 from tests.support.fake_slack import FakeSlack
 from tests.support.tasks import run_passes
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
+from sandbox.ashby import AshbyState
 from tests.conftest import eventually
 from tests.scenarios.conftest import (
     candidates_with,
@@ -192,7 +192,7 @@ async def test_resync_one_contact_syncs_it_or_says_why_not(
 async def test_preview_says_why_when_the_crm_cannot_be_asked(
     user: SlackUser, fake_slack: FakeSlack, ashby: AshbyState, http: httpx.AsyncClient
 ) -> None:
-    from tests.conftest import ASHBY_KEY
+    from tests.support.emulators import ASHBY_KEY
 
     await send_events(http, [added("amy@acme.com", occurred_at=LONG_AGO)])
     await connect_ashby(user, fake_slack)

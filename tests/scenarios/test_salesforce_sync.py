@@ -11,20 +11,15 @@ import httpx
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.salesforce.emulator import SalesforceState
 from bot.services.connections import connect
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 from bot.tasks import jobs
-from tests.conftest import (
-    SALESFORCE_CLIENT_ID,
-    SALESFORCE_INSTANCE_URL,
-    SALESFORCE_USER,
-    TEAM,
-    USER,
-)
+from sandbox.salesforce import SalesforceState
+from tests.conftest import TEAM, USER
 from tests.scenarios.conftest import membership_of, send_events
 from tests.support.blockkit import assert_valid_message
+from tests.support.emulators import SALESFORCE_CLIENT_ID, SALESFORCE_INSTANCE_URL, SALESFORCE_USER
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import OMIT, make_event
 from tests.support.tasks import run_passes
@@ -154,7 +149,7 @@ async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplica
     collections = math.ceil(created / 200) + math.ceil(len(tasks) / 200)
     assert salesforce.calls == {"query": lookups, "composite/sobjects": collections}
     assert (lookups, collections) == (6, 2 + 3)
-    assert all(call.status in (200, 201) for call in salesforce.call_log)
+    assert all(call.status in (200, 201) for call in salesforce.log)
 
     # Replays and another pass change nothing and call nothing.
     assert (await send_events(http, events))["duplicates"] == 1000
@@ -215,7 +210,7 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
     assert "daily API allowance" in conn.status_reason
     jane = await membership_of(runtime, "jane@acme.example", "seq-sf")
     assert jane.sync_state == SyncState.PENDING
-    assert [c.status for c in salesforce.call_log] == [403]
+    assert [c.status for c in salesforce.log] == [403]
 
     # The teammate is told once, in a DM, that syncing waits for the allowance.
     await runtime.runner.submit(jobs.post_alerts())
@@ -229,4 +224,4 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
     await runtime.runner.submit(jobs.post_alerts())
     await runtime.runner.drain()
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
-    assert len(salesforce.call_log) == 1
+    assert len(salesforce.log) == 1

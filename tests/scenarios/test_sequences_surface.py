@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
 from bot.storage.models import SyncState
+from sandbox.ashby import AshbyState
 from tests.conftest import eventually
 from tests.scenarios.conftest import (
     candidates_with,

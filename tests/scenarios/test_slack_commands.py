@@ -6,12 +6,13 @@ import httpx
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
-from tests.conftest import ASHBY_KEY, SIGNING_SECRET, eventually
+from sandbox.ashby import AshbyState
+from tests.conftest import SIGNING_SECRET, eventually
 from tests.scenarios.conftest import connect_ashby, opened_view
 from tests.support.blockkit import assert_valid_message
 from tests.support.driver import SlackUser
+from tests.support.emulators import ASHBY_KEY
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import slash_command
 from tests.support.tasks import run_passes

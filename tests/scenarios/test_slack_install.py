@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime, create_app
-from bot.connectors.ashby.emulator import AshbyState
 from bot.settings import Settings
 from bot.storage import models as m
+from sandbox.ashby import AshbyState
 from tests.conftest import OUTREACH_SECRET, SIGNING_SECRET, TEST_KEY, eventually
 from tests.scenarios.conftest import connect_ashby, send_events
 from tests.support import slack_requests as sr
-from tests.support.crm_hosts import HostRouter
 from tests.support.driver import SlackUser
+from tests.support.emulators import HostRouter
 from tests.support.fake_slack import FakeSlack
 
 INSTALLED_TOKEN = "xoxb-fake-installed-token"

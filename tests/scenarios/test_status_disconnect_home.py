@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
-from tests.conftest import ASHBY_KEY, eventually
+from sandbox.ashby import AshbyState
+from tests.conftest import eventually
 from tests.scenarios.conftest import (
     candidates_with,
     connect_ashby,
@@ -27,6 +27,7 @@ from tests.scenarios.surface import (
 from tests.support import slack_requests as sr
 from tests.support.blockkit import assert_valid_home
 from tests.support.driver import SlackUser
+from tests.support.emulators import ASHBY_KEY
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import make_event
 

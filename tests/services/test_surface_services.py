@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.ashby.emulator import AshbyState
 from bot.services.connections import connect, disconnect
 from bot.services.events import OutreachEvent
 from bot.services.ingest import ingest
@@ -34,7 +33,8 @@ from bot.storage import models as m
 from bot.storage.models import SyncMode, SyncState, utcnow
 from bot.storage.repos import Repo
 from bot.sync.rules import ResyncSkip
-from tests.conftest import ASHBY_KEY
+from sandbox.ashby import AshbyState
+from tests.support.emulators import ASHBY_KEY
 from tests.support.outreach import make_event
 from tests.support.tasks import run_passes
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.live_server import free_socket
+from sandbox.kernel.server import bind
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ __all__ = ["BotProcess", "free_port"]
 
 
 def free_port() -> int:
-    with free_socket() as sock:
+    with bind() as sock:
         return sock.getsockname()[1]
 
 

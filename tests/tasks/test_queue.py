@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import Runtime, create_app
-from bot.connectors.ashby.emulator import AshbyState
 from bot.settings import Settings
 from bot.tasks import jobs
 from bot.tasks.queue import ProcrastinateRunner, every
+from sandbox.ashby import AshbyState
 from tests.conftest import SIGNING_SECRET, eventually
 from tests.scenarios.conftest import candidates_with, connect_ashby, send_events
-from tests.support.crm_hosts import HostRouter
 from tests.support.driver import SlackUser
+from tests.support.emulators import HostRouter
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import make_event
 

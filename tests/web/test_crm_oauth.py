@@ -17,12 +17,12 @@ from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.connectors.salesforce.emulator import SalesforceState
-from bot.connectors.salesforce.emulator import create_app as salesforce_app
 from bot.settings import Settings
 from bot.storage import models as m
 from bot.storage.models import ConnectionStatus, utcnow
 from bot.storage.repos import Repo
+from sandbox.salesforce import SalesforceState
+from sandbox.salesforce import create_app as salesforce_app
 from tests.conftest import SIGNING_SECRET, TEAM, USER
 from tests.support.blockkit import assert_valid_message, assert_valid_view
 from tests.support.driver import SlackUser

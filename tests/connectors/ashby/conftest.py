@@ -1,60 +1,31 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from typing import Any
 
-import httpx
 import pytest
 
 from bot.connectors.ashby.client import AshbyConnector
-from bot.connectors.ashby.emulator import AshbyState, create_app
+from tests.support.emulators import ASHBY_KEY, SEEDS
 
-API_KEY = "ashby_test_key_7f3a9c"
-BASE_URL = "https://ashby.test"
-
-
-@pytest.fixture
-def state() -> AshbyState:
-    ashby = AshbyState()
-    ashby.add_api_key(API_KEY, title="Sync bot")
-    return ashby
-
-
-@pytest.fixture
-def transport(state: AshbyState) -> httpx.ASGITransport:
-    return httpx.ASGITransport(app=create_app(state))
-
-
+API_KEY = ASHBY_KEY
+BASE_URL = SEEDS["ashby"].url
 MakeConnector = Callable[..., AshbyConnector]
 
 
 @pytest.fixture
-async def make_connector(transport: httpx.ASGITransport) -> AsyncIterator[MakeConnector]:
-    made: list[AshbyConnector] = []
+def kind() -> str:
+    return "ashby"
 
+
+@pytest.fixture
+def make_connector(transport: Any, closing: Any) -> MakeConnector:
     def make(key: str = API_KEY, **kw) -> AshbyConnector:
         kw.setdefault("transport", transport)
         kw.setdefault("retry_wait", 0)
-        connector = AshbyConnector(key, base_url=BASE_URL, **kw)
-        made.append(connector)
-        return connector
+        return closing(AshbyConnector(key, base_url=BASE_URL, **kw))
 
-    yield make
-    for connector in made:
-        await connector.aclose()
-
-
-@pytest.fixture
-def connector(make_connector: MakeConnector) -> AshbyConnector:
-    return make_connector()
-
-
-@pytest.fixture
-async def api(transport: httpx.ASGITransport) -> AsyncIterator[httpx.AsyncClient]:
-    """A raw client for the emulator, authenticated with the test key."""
-    async with httpx.AsyncClient(
-        transport=transport, base_url=BASE_URL, auth=httpx.BasicAuth(API_KEY, "")
-    ) as client:
-        yield client
+    return make
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.connectors.ashby.client import AshbyConnector
-from bot.connectors.ashby.emulator import ALL_PERMISSIONS
 from bot.connectors.base import (
     ActivityKind,
     ActivityRecord,
@@ -17,6 +16,7 @@ from bot.connectors.base import (
     CrmRecord,
 )
 from bot.connectors.errors import AuthError, RateLimitError, TransientError
+from sandbox.ashby import ALL_PERMISSIONS
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -205,7 +205,7 @@ async def test_list_jobs_returns_open_jobs_matching_the_query(state, connector):
 
 
 def _first_page_bodies(state):
-    return [c.body for c in state.call_log if c.method == "job.list" and "cursor" not in c.body]
+    return [c.body for c in state.log.where("job.list") if "cursor" not in c.body]
 
 
 async def test_list_jobs_pages_beyond_100(state, connector):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from bot.connectors.ashby.emulator import AshbyState, create_app
 from bot.connectors.base import ContactData
+from sandbox.ashby import AshbyState, create_app
 from tests.connectors.ashby.conftest import API_KEY, BASE_URL
 
 

@@ -10,8 +10,7 @@ import pytest
 from bot.connectors.base import ActivityKind, ActivityRecord, Capability, ContactData, CrmRecord
 from bot.connectors.errors import AuthError, RateLimitError, TransientError, ValidationError
 from bot.connectors.registry import CONNECTORS
-from tests.connectors.conformance.conftest import HARNESSES
-from tests.connectors.conformance.harness import Harness
+from tests.connectors.conformance.harness import HARNESSES, Harness
 
 
 def test_every_registered_crm_has_a_harness() -> None:

@@ -1,62 +1,35 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from typing import Any
 
-import httpx
 import pytest
 
 from bot.connectors.crelate.client import CrelateConnector
-from bot.connectors.crelate.emulator import ApiUser, CrelateState, create_app
+from sandbox.crelate import ApiUser, CrelateState
+from tests.support.emulators import CRELATE_KEY, SEEDS
 
-API_KEY = "crelate_test_key_41c9e2"
-BASE_URL = "https://app.crelate.test/api3"
-
-
-@pytest.fixture
-def state() -> CrelateState:
-    return CrelateState()
-
-
-@pytest.fixture
-def owner(state: CrelateState) -> ApiUser:
-    return state.add_api_key(API_KEY, "Sam Recruiter")
-
-
-@pytest.fixture
-def transport(state: CrelateState) -> httpx.ASGITransport:
-    return httpx.ASGITransport(app=create_app(state))
-
-
+API_KEY = CRELATE_KEY
+BASE_URL = SEEDS["crelate"].url
 MakeConnector = Callable[..., CrelateConnector]
 
 
 @pytest.fixture
-async def make_connector(
-    transport: httpx.ASGITransport, owner: ApiUser
-) -> AsyncIterator[MakeConnector]:
-    made: list[CrelateConnector] = []
+def kind() -> str:
+    return "crelate"
 
+
+@pytest.fixture
+def owner(state: CrelateState) -> ApiUser:
+    """The user the suite's key belongs to."""
+    return state.users[API_KEY]
+
+
+@pytest.fixture
+def make_connector(transport: Any, closing: Any) -> MakeConnector:
     def make(key: str = API_KEY, **kw) -> CrelateConnector:
         kw.setdefault("transport", transport)
         kw.setdefault("retry_wait", 0)
-        connector = CrelateConnector(key, base_url=BASE_URL, **kw)
-        made.append(connector)
-        return connector
+        return closing(CrelateConnector(key, base_url=BASE_URL, **kw))
 
-    yield make
-    for connector in made:
-        await connector.aclose()
-
-
-@pytest.fixture
-def connector(make_connector: MakeConnector) -> CrelateConnector:
-    return make_connector()
-
-
-@pytest.fixture
-async def api(transport: httpx.ASGITransport, owner: ApiUser) -> AsyncIterator[httpx.AsyncClient]:
-    """A raw client for the emulator, sending the test key in the header."""
-    async with httpx.AsyncClient(
-        transport=transport, base_url=BASE_URL + "/", headers={"X-Api-Key": API_KEY}
-    ) as client:
-        yield client
+    return make

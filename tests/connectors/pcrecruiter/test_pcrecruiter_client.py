@@ -11,8 +11,9 @@ import pytest
 from bot.connectors.base import ActivityKind, ActivityRecord, ContactData, CrmRecord
 from bot.connectors.errors import AuthError, RateLimitError, TransientError, ValidationError
 from bot.connectors.pcrecruiter.client import PCRecruiterConnector, email_query, quote
-from bot.connectors.pcrecruiter.emulator import PCRecruiterState
-from tests.connectors.pcrecruiter.conftest import LOGIN, Clock, MakeConnector
+from sandbox.kernel import ManualClock
+from sandbox.pcrecruiter import PCRecruiterState
+from tests.connectors.pcrecruiter.conftest import LOGIN, MakeConnector
 
 
 def test_quotes_inside_values_are_doubled() -> None:
@@ -32,16 +33,16 @@ async def test_one_session_serves_many_calls(
 
 
 async def test_an_expired_session_is_renewed_once_and_the_call_repeated(
-    connector: PCRecruiterConnector, state: PCRecruiterState, clock: Clock
+    connector: PCRecruiterConnector, state: PCRecruiterState, clock: ManualClock
 ) -> None:
     state.add_candidate("Ada", "Lovelace", "ada@example.com")
     await connector.verify()
-    clock.now += 30
+    clock.advance(30)
     await connector.list_jobs()  # activity inside the timeout keeps the session alive
-    clock.now += 45
+    clock.advance(45)
     assert "ada@example.com" in await connector.find_by_emails(["ada@example.com"])
     assert connector.auth.logins == 1
-    clock.now += 61  # idle past the timeout
+    clock.advance(61)  # idle past the timeout
     assert "ada@example.com" in await connector.find_by_emails(["ada@example.com"])
     assert connector.auth.logins == 2
 

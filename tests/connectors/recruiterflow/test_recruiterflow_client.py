@@ -17,7 +17,7 @@ from bot.connectors.errors import (
     ValidationError,
 )
 from bot.connectors.recruiterflow.client import RecruiterflowConnector
-from bot.connectors.recruiterflow.emulator import RecruiterflowState
+from sandbox.recruiterflow import RecruiterflowState
 from tests.connectors.recruiterflow.conftest import API_KEY, MakeConnector
 
 SENT = ActivityRecord(

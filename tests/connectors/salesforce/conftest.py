@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.connectors.salesforce.client import SalesforceConnector
-from bot.connectors.salesforce.emulator import SalesforceState, create_app
+from sandbox.salesforce import SalesforceState
+from tests.support.emulators import (
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_CLIENT_SECRET,
+    SALESFORCE_INSTANCE_URL,
+    SALESFORCE_LOGIN_URL,
+    SALESFORCE_USER,
+)
 
-LOGIN_URL = "https://login.salesforce.test"
-INSTANCE_URL = "https://acme.my.salesforce.test"
-CLIENT_ID = "3MVG9-unit-client"
-CLIENT_SECRET = "unit-client-secret-9f2c"
-USERNAME = "sync@acme.test"
+LOGIN_URL, INSTANCE_URL = SALESFORCE_LOGIN_URL, SALESFORCE_INSTANCE_URL
+CLIENT_ID, CLIENT_SECRET, USERNAME = SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET, SALESFORCE_USER
 
 
 @pytest.fixture
-def org() -> SalesforceState:
-    state = SalesforceState(login_url=LOGIN_URL)
-    state.oauth.add_client(CLIENT_ID, CLIENT_SECRET, ["https://bot.test/cb"])
-    state.oauth.add_user(USERNAME, "unused", INSTANCE_URL)
+def kind() -> str:
+    return "salesforce"
+
+
+@pytest.fixture
+def org(state: SalesforceState) -> SalesforceState:
     return state
 
 
@@ -32,16 +37,9 @@ def refresh_token(org: SalesforceState) -> str:
 
 
 @pytest.fixture
-def transport(org: SalesforceState) -> httpx.ASGITransport:
-    return httpx.ASGITransport(app=create_app(org))
-
-
-@pytest.fixture
-async def make_connector(
-    refresh_token: str, transport: httpx.ASGITransport
-) -> AsyncIterator[Callable[..., SalesforceConnector]]:
-    made: list[SalesforceConnector] = []
-
+def make_connector(
+    refresh_token: str, transport: Any, closing: Any
+) -> Callable[..., SalesforceConnector]:
     def make(**overrides: Any) -> SalesforceConnector:
         options: dict[str, Any] = {
             "refresh_token": refresh_token,
@@ -53,15 +51,6 @@ async def make_connector(
             "retry_wait": 0,
             **overrides,
         }
-        connector = SalesforceConnector(**options)
-        made.append(connector)
-        return connector
+        return closing(SalesforceConnector(**options))
 
-    yield make
-    for connector in made:
-        await connector.aclose()
-
-
-@pytest.fixture
-def connector(make_connector: Callable[..., SalesforceConnector]) -> SalesforceConnector:
-    return make_connector()
+    return make

@@ -16,13 +16,13 @@ from bot.connectors.salesforce.client import (
     lead_or_contact_body,
     parse_limit_info,
 )
-from bot.connectors.salesforce.emulator import SalesforceState
 from bot.connectors.skeleton import SessionCache
+from sandbox.salesforce import SalesforceState
 from tests.connectors.salesforce.conftest import INSTANCE_URL
 
 
 def queries(org: SalesforceState) -> list[str]:
-    return [c.query for c in org.call_log if c.endpoint == "query" and c.query]
+    return [c.query["q"] for c in org.log.where("query") if c.query.get("q")]
 
 
 async def test_find_looks_in_leads_and_contacts_with_two_queries(
@@ -60,7 +60,7 @@ async def test_quotes_in_emails_are_escaped(
     assert found["o'brien@acme.com"].id == lead
     assert len(found) == 1
     assert "'o\\'brien@acme.com'" in queries(org)[0]
-    assert all(c.status == 200 for c in org.call_log)
+    assert all(c.status == 200 for c in org.log)
 
 
 async def test_long_email_lists_are_split_to_fit_the_url_limit(
@@ -163,7 +163,7 @@ async def test_expired_session_is_refreshed_once_and_the_call_repeated(
 
     assert isinstance(made, CrmRecord)
     assert org.oauth.calls["token.refresh_token"] == 2
-    assert [c.status for c in org.call_log if c.endpoint == "composite/sobjects"] == [401, 200]
+    assert [c.status for c in org.log.where("composite/sobjects")] == [401, 200]
     assert len(org.people_with_email("new@acme.com")) == 1
 
 
@@ -204,7 +204,7 @@ async def test_used_up_allowance_pauses_without_retrying(
     await connector.find_by_emails(["a@acme.com"])
     assert connector.api_usage == (2, 15_000)
     org.set_api_usage(15_000)
-    calls_before = len(org.call_log)
+    calls_before = len(org.log)
 
     with pytest.raises(RateLimitError) as caught:
         await connector.find_by_emails(["a@acme.com"])
@@ -213,7 +213,7 @@ async def test_used_up_allowance_pauses_without_retrying(
     assert caught.value.retry_after == 12 * 3600  # until the next UTC midnight
     assert "paused until about 2026-11-24 00:00 UTC" in caught.value.reason
     assert "15,000 of 15,000" in caught.value.reason
-    assert len(org.call_log) == calls_before + 1  # not retried
+    assert len(org.log) == calls_before + 1  # not retried
 
 
 async def test_configured_pause_for_the_allowance(
@@ -231,7 +231,7 @@ async def test_server_trouble_is_retried_then_transient(
 ) -> None:
     org.inject_fault("query", status=503, times=1)
     assert await connector.find_by_emails(["a@acme.com"]) == {}
-    org.inject_fault("query", status=500, error_code="UNKNOWN_EXCEPTION", times=None)
+    org.inject_fault("query", status=500, code="UNKNOWN_EXCEPTION", times=None)
     with pytest.raises(TransientError):
         await connector.find_by_emails(["a@acme.com"])
 
@@ -306,7 +306,7 @@ async def test_backslashes_and_double_quotes_survive_escaping(
     contact = org.add_contact(odd, "Odd")
     found = await connector.find_by_emails([odd])
     assert found[odd].id == contact
-    assert all(c.status == 200 for c in org.call_log)
+    assert all(c.status == 200 for c in org.log)
 
 
 async def test_addresses_too_long_for_salesforce_are_not_looked_up_and_refused_on_create(

@@ -9,11 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from bot.connectors.errors import AuthError, TransientError
 from bot.connectors.salesforce import oauth
-from bot.connectors.salesforce.emulator_oauth import OAuthState, oauth_routes
+from sandbox.kernel import ManualClock
+from sandbox.salesforce.oauth import OAuthState
+from sandbox.salesforce.oauth import create_app as login_server
 
 LOGIN = "https://login.salesforce.test"
 INSTANCE = "https://acme.my.salesforce.test"
@@ -22,13 +23,13 @@ CALLBACK = "https://bot.test/oauth/salesforce/callback"
 
 
 @pytest.fixture
-def now() -> list[float]:
-    return [1_800_000_000.0]
+def clock() -> ManualClock:
+    return ManualClock(1_800_000_000.0)
 
 
 @pytest.fixture
-def state(now: list[float]) -> OAuthState:
-    s = OAuthState(login_url=LOGIN, clock=lambda: now[0])
+def state(clock: ManualClock) -> OAuthState:
+    s = OAuthState(login_url=LOGIN, clock=clock)
     s.add_client(CLIENT_ID, CLIENT_SECRET, [CALLBACK])
     s.add_user("jane@acme.test", "pa55word!", INSTANCE)
     return s
@@ -36,7 +37,7 @@ def state(now: list[float]) -> OAuthState:
 
 @pytest.fixture
 def transport(state: OAuthState) -> httpx.ASGITransport:
-    return httpx.ASGITransport(app=Starlette(routes=oauth_routes(state)))
+    return httpx.ASGITransport(app=login_server(state))
 
 
 async def log_in(
@@ -139,12 +140,12 @@ async def test_code_is_single_use_and_needs_the_right_verifier(
 
 
 async def test_code_expires_after_fifteen_minutes(
-    transport: httpx.ASGITransport, now: list[float]
+    transport: httpx.ASGITransport, clock: ManualClock
 ) -> None:
     verifier = oauth.new_code_verifier()
     url = oauth.authorize_url(LOGIN, CLIENT_ID, CALLBACK, "s", verifier)
     code = query(await log_in(transport, url))["code"]
-    now[0] += 15 * 60 + 1
+    clock.advance(15 * 60 + 1)
     with pytest.raises(AuthError) as exc_info:
         await oauth.exchange_code(
             LOGIN, CLIENT_ID, CLIENT_SECRET, code, CALLBACK, verifier, transport=transport
@@ -169,7 +170,7 @@ async def test_token_endpoint_outage_is_transient(
     state: OAuthState, transport: httpx.ASGITransport
 ) -> None:
     token = state.grant_refresh_token(CLIENT_ID, "jane@acme.test")
-    state.fail_token_requests(503)
+    state.inject_fault("token.*", status=503)
     with pytest.raises(TransientError):
         await oauth.refresh_access_token(
             LOGIN, CLIENT_ID, CLIENT_SECRET, token, transport=transport

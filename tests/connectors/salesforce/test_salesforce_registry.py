@@ -8,9 +8,9 @@ import pytest
 from bot.connectors import CONNECTORS, build_connector
 from bot.connectors.errors import ConfigError
 from bot.connectors.salesforce.client import SalesforceConnector
-from bot.connectors.salesforce.emulator import SalesforceState
 from bot.connectors.skeleton import SessionCache
 from bot.settings import Settings
+from sandbox.salesforce import SalesforceState
 from tests.connectors.salesforce.conftest import CLIENT_ID, CLIENT_SECRET, INSTANCE_URL, LOGIN_URL
 
 

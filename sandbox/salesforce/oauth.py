@@ -19,7 +19,10 @@ Documented behaviour it follows (vendor notes A2; Salesforce help "OAuth 2.0 Web
 * ``GET /id/{orgId}/{userId}`` with the Bearer access token: the identity JSON.
 
 Chosen here: PKCE is required by default (``require_pkce``), as the product always sends it;
-error descriptions use the wording of Salesforce's OAuth error table.
+error descriptions use the wording of Salesforce's OAuth error table; an injected fault with a
+``code`` answers ``{"error": code, "error_description": message}``, without one a bare
+"Service Unavailable". Calls are labelled ``authorize``, ``authorize.submit``,
+``token.<grant_type>``, ``revoke`` and ``identity``.
 """
 
 from __future__ import annotations
@@ -28,30 +31,27 @@ import base64
 import hashlib
 import hmac
 import html
-import secrets
-import time
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
 
-from bot.connectors.salesforce.ids import KEY_PREFIXES, IdFactory
+from sandbox.kernel import Api, Call, Clock, Endpoint, Fault, Ids, Routes, State, build_app
+from sandbox.salesforce.ids import KEY_PREFIXES, new_id
 
 __all__ = [
     "AccessGrant",
     "AuthCode",
+    "OAuthApi",
     "OAuthClient",
     "OAuthProblem",
     "OAuthState",
     "OAuthUser",
     "RefreshGrant",
-    "TokenFault",
-    "oauth_routes",
+    "create_app",
 ]
 
 CODE_TTL_SECONDS = 15 * 60
@@ -115,41 +115,33 @@ class AccessGrant:
     expired: bool = False
 
 
-@dataclass
-class TokenFault:
-    status: int
-    error: str | None
-    description: str
-    remaining: int | None
-
-
-class OAuthState:
-    """Connected apps, users, codes and tokens of the emulated login server, plus test hooks."""
+class OAuthState(State):
+    """Connected apps, users, codes and tokens of the emulated login server (kernel hooks:
+    see ``State``; ``ids`` shares the org's id factory)."""
 
     def __init__(
         self,
         *,
         login_url: str = "https://login.salesforce.com",
-        clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
         code_ttl: float = CODE_TTL_SECONDS,
         require_pkce: bool = True,
         rotate_refresh_tokens: bool = False,
-        ids: IdFactory | None = None,
+        ids: Ids | None = None,
+        seed: int | None = None,
     ):
+        super().__init__(clock=clock, seed=seed)
+        self.ids = ids or self.ids
         self.login_url = login_url.rstrip("/")
-        self.clock = clock
         self.code_ttl = code_ttl
         self.require_pkce = require_pkce
         self.rotate_refresh_tokens = rotate_refresh_tokens
-        self.ids = ids or IdFactory()
-        self.org_id = self.ids.new(KEY_PREFIXES["Organization"])
+        self.org_id = new_id(self.ids, KEY_PREFIXES["Organization"])
         self.clients: dict[str, OAuthClient] = {}
         self.users: dict[str, OAuthUser] = {}
         self.codes: dict[str, AuthCode] = {}
         self.refresh_tokens: dict[str, RefreshGrant] = {}
         self.access_tokens: dict[str, AccessGrant] = {}
-        self.calls: Counter[str] = Counter()
-        self.token_faults: list[TokenFault] = []
 
     # seeding -----------------------------------------------------------------------------
 
@@ -166,7 +158,7 @@ class OAuthState:
         display_name: str | None = None,
     ) -> str:
         """Add a user who can log in; returns the user id (``005...``)."""
-        user_id = self.ids.new(KEY_PREFIXES["User"])
+        user_id = new_id(self.ids, KEY_PREFIXES["User"])
         self.users[user_id] = OAuthUser(
             id=user_id,
             org_id=self.org_id,
@@ -212,17 +204,6 @@ class OAuthState:
         if user is not None:
             user.active = False
 
-    def fail_token_requests(
-        self,
-        status: int = 503,
-        *,
-        error: str | None = None,
-        description: str = "",
-        times: int | None = 1,
-    ) -> None:
-        """Make the next ``times`` token-endpoint calls fail (``error`` gives a JSON body)."""
-        self.token_faults.append(TokenFault(status, error, description, times))
-
     def user_for_access_token(self, token: str) -> OAuthUser | None:
         access = self.access_tokens.get(token)
         if access is None or access.revoked or access.expired:
@@ -237,6 +218,19 @@ class OAuthState:
     def active_refresh_tokens(self) -> list[str]:
         return [t for t, g in self.refresh_tokens.items() if not g.revoked]
 
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "clients": [
+                {"client_id": c.client_id, "redirect_uris": c.redirect_uris}
+                for c in self.clients.values()
+            ],
+            "users": [
+                {"id": u.id, "username": u.username, "active": u.active}
+                for u in self.users.values()
+            ],
+            "active_refresh_tokens": len(self.active_refresh_tokens()),
+        }
+
     # internals ---------------------------------------------------------------------------
 
     def _client(self, client_id: str) -> OAuthClient:
@@ -246,12 +240,12 @@ class OAuthState:
         return client
 
     def _new_refresh_token(self, client_id: str, user_id: str, scope: str) -> str:
-        token = "5Aep861" + secrets.token_urlsafe(48)
+        token = "5Aep861" + self.ids.token(36)
         self.refresh_tokens[token] = RefreshGrant(token, client_id, user_id, scope)
         return token
 
     def _new_access_token(self, client_id: str, user_id: str, refresh_token: str | None) -> str:
-        token = f"{self.org_id[:15]}!AQ" + secrets.token_urlsafe(72)
+        token = f"{self.org_id[:15]}!AQ" + self.ids.token(54)
         self.access_tokens[token] = AccessGrant(token, client_id, user_id, refresh_token)
         return token
 
@@ -263,21 +257,11 @@ class OAuthState:
         challenge: str | None,
         scope: str,
     ) -> str:
-        code = "aPrx" + secrets.token_urlsafe(32) + "=="
+        code = "aPrx" + self.ids.token(24) + "=="
         self.codes[code] = AuthCode(
-            code, client.client_id, user.id, redirect_uri, challenge, scope, self.clock()
+            code, client.client_id, user.id, redirect_uri, challenge, scope, self.clock.time()
         )
         return code
-
-    def _take_token_fault(self) -> TokenFault | None:
-        if not self.token_faults:
-            return None
-        fault = self.token_faults[0]
-        if fault.remaining is not None:
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                self.token_faults.pop(0)
-        return fault
 
     def identity_url(self, user: OAuthUser) -> str:
         return f"{self.login_url}/id/{user.org_id}/{user.id}"
@@ -386,80 +370,98 @@ async def _form(request: Request) -> dict[str, str]:
     return dict(parse_qsl(body, keep_blank_values=True))
 
 
-def oauth_routes(state: OAuthState) -> list[Route]:
-    """The login-server routes; mount them at the root of the login host."""
+routes = Routes()
 
-    async def authorize_form(request: Request) -> Response:
-        state.calls["authorize"] += 1
-        params = dict(request.query_params)
-        return _check_authorize(state, params) or _login_page(params)
 
-    async def authorize_submit(request: Request) -> Response:
-        state.calls["authorize.submit"] += 1
-        form = await _form(request)
-        problem = _check_authorize(state, form)
-        if problem is not None:
-            return problem
-        redirect_uri, client = form["redirect_uri"], state.clients[form["client_id"]]
-        if form.get("decision") != "allow":
-            return _redirect(
-                redirect_uri,
-                error="access_denied",
-                error_description="end-user denied authorization",
-                state=form.get("state") or None,
-            )
-        user = state.user_by_username(form.get("username", ""))
-        if user is None or not hmac.compare_digest(user.password, form.get("password", "")):
-            message = "Please check your username and password. If you still can't log in, "
-            message += "contact your Salesforce administrator."
-            return _login_page(form, error=message, username=form.get("username", ""))
-        if not user.active:
-            return _login_page(form, error="Your user account is inactive.")
-        scope = form.get("scope") or "api refresh_token"
-        code = state._new_code(client, user, redirect_uri, form.get("code_challenge"), scope)
-        return _redirect(redirect_uri, code=code, state=form.get("state") or None)
+@routes.get("/services/oauth2/authorize", label="authorize")
+async def _authorize_form(state: OAuthState, request: Request) -> Response:
+    params = dict(request.query_params)
+    return _check_authorize(state, params) or _login_page(params)
 
-    async def token(request: Request) -> Response:
-        form = await _form(request)
-        grant_type = form.get("grant_type", "")
-        state.calls[f"token.{grant_type or 'missing'}"] += 1
-        fault = state._take_token_fault()
-        if fault is not None:
-            if fault.error:
-                return OAuthProblem(fault.error, fault.description, fault.status).response()
-            return Response("Service Unavailable", status_code=fault.status)
-        try:
-            return JSONResponse(_token(state, request, form, grant_type))
-        except OAuthProblem as problem:
-            return problem.response()
 
-    async def revoke(request: Request) -> Response:
-        state.calls["revoke"] += 1
-        form = await _form(request)
-        token_value = form.get("token") or request.query_params.get("token", "")
-        if token_value in state.refresh_tokens:
-            state.revoke_refresh_token(token_value)
-        elif token_value in state.access_tokens:
-            state.access_tokens[token_value].revoked = True
-        else:
-            return OAuthProblem("invalid_token", "invalid token").response()
-        return Response(status_code=200)
+@routes.post("/services/oauth2/authorize", label="authorize.submit")
+async def _authorize_submit(state: OAuthState, request: Request) -> Response:
+    form = await _form(request)
+    problem = _check_authorize(state, form)
+    if problem is not None:
+        return problem
+    redirect_uri, client = form["redirect_uri"], state.clients[form["client_id"]]
+    if form.get("decision") != "allow":
+        return _redirect(
+            redirect_uri,
+            error="access_denied",
+            error_description="end-user denied authorization",
+            state=form.get("state") or None,
+        )
+    user = state.user_by_username(form.get("username", ""))
+    if user is None or not hmac.compare_digest(user.password, form.get("password", "")):
+        message = "Please check your username and password. If you still can't log in, "
+        message += "contact your Salesforce administrator."
+        return _login_page(form, error=message, username=form.get("username", ""))
+    if not user.active:
+        return _login_page(form, error="Your user account is inactive.")
+    scope = form.get("scope") or "api refresh_token"
+    code = state._new_code(client, user, redirect_uri, form.get("code_challenge"), scope)
+    return _redirect(redirect_uri, code=code, state=form.get("state") or None)
 
-    async def identity(request: Request) -> Response:
-        state.calls["identity"] += 1
-        header = request.headers.get("authorization", "")
-        user = state.user_for_access_token(header.removeprefix("Bearer ").strip())
-        if user is None or request.path_params["user_id"] != user.id:
-            return Response("Bad_OAuth_Token", status_code=403)
-        return JSONResponse(_identity(state, user))
 
-    return [
-        Route("/services/oauth2/authorize", authorize_form, methods=["GET"]),
-        Route("/services/oauth2/authorize", authorize_submit, methods=["POST"]),
-        Route("/services/oauth2/token", token, methods=["POST"]),
-        Route("/services/oauth2/revoke", revoke, methods=["GET", "POST"]),
-        Route("/id/{org_id}/{user_id}", identity, methods=["GET"]),
-    ]
+@routes.post("/services/oauth2/token", label="token")
+async def _token_endpoint(state: OAuthState, request: Request) -> Response:
+    form = await _form(request)
+    try:
+        return JSONResponse(_token(state, request, form, form.get("grant_type", "")))
+    except OAuthProblem as problem:
+        return problem.response()
+
+
+@routes.route(("GET", "POST"), "/services/oauth2/revoke", label="revoke")
+async def _revoke(state: OAuthState, request: Request) -> Response:
+    form = await _form(request)
+    token_value = form.get("token") or request.query_params.get("token", "")
+    if token_value in state.refresh_tokens:
+        state.revoke_refresh_token(token_value)
+    elif token_value in state.access_tokens:
+        state.access_tokens[token_value].revoked = True
+    else:
+        return OAuthProblem("invalid_token", "invalid token").response()
+    return Response(status_code=200)
+
+
+@routes.get("/id/{org_id}/{user_id}", label="identity")
+async def _identity_endpoint(state: OAuthState, request: Request) -> Response:
+    header = request.headers.get("authorization", "")
+    user = state.user_for_access_token(header.removeprefix("Bearer ").strip())
+    if user is None or request.path_params["user_id"] != user.id:
+        return Response("Bad_OAuth_Token", status_code=403)
+    return JSONResponse(_identity(state, user))
+
+
+class OAuthApi(Api[OAuthState]):
+    """The login server: mount it at the root of the login host."""
+
+    name = "salesforce_oauth"
+    routes = routes
+
+    async def label(self, state: OAuthState, endpoint: Endpoint, request: Request) -> str:
+        if endpoint.label != "token":
+            return endpoint.label
+        return f"token.{(await _form(request)).get('grant_type') or 'missing'}"
+
+    async def handle(
+        self, state: OAuthState, endpoint: Endpoint, request: Request, call: Call
+    ) -> Response:
+        return await endpoint.handler(state, request)
+
+    def failure(self, state: OAuthState, fault: Fault, request: Request) -> Response:
+        status = fault.status or 503
+        if fault.code:
+            return OAuthProblem(fault.code, fault.message or "", status).response()
+        return Response("Service Unavailable", status_code=status)
+
+
+def create_app(state: OAuthState | None = None) -> Starlette:
+    """The login server alone (the org's app serves it too)."""
+    return build_app(OAuthApi(), state if state is not None else OAuthState())
 
 
 # --- token --------------------------------------------------------------------------------
@@ -512,7 +514,7 @@ def _code_grant(state: OAuthState, client: OAuthClient, form: dict[str, str]) ->
     if code is None or code.used or code.client_id != client.client_id:
         raise OAuthProblem("invalid_grant", "invalid authorization code")
     code.used = True  # single use, even when the rest of the request is wrong
-    if state.clock() - code.issued_at > state.code_ttl:
+    if state.clock.time() - code.issued_at > state.code_ttl:
         raise OAuthProblem("invalid_grant", "authorization code expired")
     if form.get("redirect_uri") != code.redirect_uri:
         raise OAuthProblem("redirect_uri_mismatch", "redirect_uri must match configuration")
@@ -561,7 +563,7 @@ def _token_body(
 ) -> dict[str, Any]:
     access = state._new_access_token(client.client_id, user.id, refresh)
     identity_url = state.identity_url(user)
-    issued_at = str(int(state.clock() * 1000))
+    issued_at = str(int(state.clock.time() * 1000))
     mac = hmac.new(client.client_secret.encode(), (identity_url + issued_at).encode(), "sha256")
     body: dict[str, Any] = {
         "access_token": access,

@@ -6,8 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.connectors.pcrecruiter.emulator import PCRecruiterState, QueryError, parse_query
-from tests.connectors.pcrecruiter.conftest import LOGIN, Clock
+from sandbox.kernel import ManualClock
+from sandbox.pcrecruiter import PCRecruiterState, QueryError, parse_query
+from tests.support.emulators import PCR_LOGIN as LOGIN
+from tests.support.emulators import SEEDS
 
 ADA = {"FirstName": "Ada", "LastName": "O'Hara", "Status": "candidate", "Salary": "120"}
 BODY = {
@@ -17,6 +19,21 @@ BODY = {
     "ApiKey": LOGIN["api_key"],
     "AppId": LOGIN["app_id"],
 }
+
+
+@pytest.fixture
+def kind() -> str:
+    return "pcrecruiter"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(1_000_000.0)
+
+
+@pytest.fixture
+def state(clock: ManualClock) -> PCRecruiterState:
+    return SEEDS["pcrecruiter"].new(session_timeout=60, clock=clock)
 
 
 @pytest.mark.parametrize(
@@ -52,38 +69,38 @@ def test_bad_queries_are_refused(bad: str) -> None:
         parse_query(bad)
 
 
-async def test_login_by_body_or_query_and_bad_login(raw: httpx.AsyncClient) -> None:
-    by_body = await raw.post("/rest/api/access-token", json=BODY)
-    by_query = await raw.get("/rest/api/access-token", params=BODY)
+async def test_login_by_body_or_query_and_bad_login(api: httpx.AsyncClient) -> None:
+    by_body = await api.post("/rest/api/access-token", json=BODY)
+    by_query = await api.get("/rest/api/access-token", params=BODY)
     assert by_body.json()["SessionId"] and by_query.json()["SessionId"]
-    bad = await raw.post("/rest/api/access-token", json={**BODY, "Password": "no"})
+    bad = await api.post("/rest/api/access-token", json={**BODY, "Password": "no"})
     assert bad.status_code == 401 and bad.json()["Message"] == bad.json()["message"]
 
 
 async def test_sessions_work_by_header_or_query_and_slide(
-    raw: httpx.AsyncClient, state: PCRecruiterState, clock: Clock
+    api: httpx.AsyncClient, state: PCRecruiterState, clock: ManualClock
 ) -> None:
     state.add_candidate("Ada", "L", "ada@example.com")
-    token = (await raw.post("/rest/api/access-token", json=BODY)).json()["SessionId"]
+    token = (await api.post("/rest/api/access-token", json=BODY)).json()["SessionId"]
     header = {"Authorization": f"Bearer {token}"}
-    assert (await raw.get("/rest/api/CandidatesV2", headers=header)).status_code == 200
-    assert (await raw.get("/REST/API/candidates", params={"SessionId": token})).status_code == 200
-    clock.now += 50
-    assert (await raw.get("/rest/api/candidates", headers=header)).status_code == 200
-    clock.now += 50  # 100s after login but only 50s idle
-    assert (await raw.get("/rest/api/candidates", headers=header)).status_code == 200
-    clock.now += 61
-    assert (await raw.get("/rest/api/candidates", headers=header)).status_code == 401
-    assert (await raw.get("/rest/api/candidates")).status_code == 401
+    assert (await api.get("/rest/api/CandidatesV2", headers=header)).status_code == 200
+    assert (await api.get("/REST/API/candidates", params={"SessionId": token})).status_code == 200
+    clock.advance(50)
+    assert (await api.get("/rest/api/candidates", headers=header)).status_code == 200
+    clock.advance(50)  # 100s after login but only 50s idle
+    assert (await api.get("/rest/api/candidates", headers=header)).status_code == 200
+    clock.advance(61)
+    assert (await api.get("/rest/api/candidates", headers=header)).status_code == 401
+    assert (await api.get("/rest/api/candidates")).status_code == 401
 
 
 async def test_search_envelope_fields_and_paging(
-    raw: httpx.AsyncClient, state: PCRecruiterState
+    api: httpx.AsyncClient, state: PCRecruiterState
 ) -> None:
     for i in range(7):
         state.add_candidate(f"C{i}", "X", f"c{i}@example.com")
-    token = (await raw.post("/rest/api/access-token", json=BODY)).json()["SessionId"]
-    page = await raw.get(
+    token = (await api.post("/rest/api/access-token", json=BODY)).json()["SessionId"]
+    page = await api.get(
         "/rest/api/candidates",
         params={
             "Query": "LastName eq 'X'",
@@ -99,10 +116,10 @@ async def test_search_envelope_fields_and_paging(
 
 
 async def test_injected_fault_has_retry_after(
-    raw: httpx.AsyncClient, state: PCRecruiterState
+    api: httpx.AsyncClient, state: PCRecruiterState
 ) -> None:
     state.inject_fault("candidates", status=429, retry_after=9)
-    token = (await raw.post("/rest/api/access-token", json=BODY)).json()["SessionId"]
-    response = await raw.get("/rest/api/candidates", headers={"Authorization": f"BEARER {token}"})
+    token = (await api.post("/rest/api/access-token", json=BODY)).json()["SessionId"]
+    response = await api.get("/rest/api/candidates", headers={"Authorization": f"BEARER {token}"})
     assert response.status_code == 429 and response.headers["Retry-After"] == "9"
     assert state.calls["candidates"] == 1

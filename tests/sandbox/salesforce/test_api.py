@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.connectors.salesforce.emulator import SalesforceState
-from bot.connectors.salesforce.ids import is_record_id, to_18
-from tests.connectors.salesforce.conftest import CLIENT_ID, INSTANCE_URL, USERNAME
+from sandbox.salesforce import SalesforceState
+from sandbox.salesforce.ids import is_record_id, to_18
 
 
 @pytest.fixture
-async def api(
-    org: SalesforceState, transport: httpx.ASGITransport
-) -> AsyncIterator[httpx.AsyncClient]:
-    token = org.oauth.issue_access_token(CLIENT_ID, USERNAME)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url=f"{INSTANCE_URL}/services/data/v60.0/",
-        headers={"Authorization": f"Bearer {token}"},
-    ) as client:
-        yield client
+def kind() -> str:
+    return "salesforce"
 
 
 async def soql(api: httpx.AsyncClient, text: str) -> httpx.Response:
@@ -41,9 +31,9 @@ def test_ids_have_the_case_checksum() -> None:
 
 
 async def test_every_answer_carries_the_limit_header_and_the_allowance_runs_out(
-    org: SalesforceState, api: httpx.AsyncClient
+    state: SalesforceState, api: httpx.AsyncClient
 ) -> None:
-    org.set_api_usage(0, limit=2)
+    state.set_api_usage(0, limit=2)
     first = await soql(api, "SELECT Id FROM Lead")
     assert first.headers["Sforce-Limit-Info"] == "api-usage=1/2"
     await soql(api, "SELECT Id FROM Lead")
@@ -57,22 +47,22 @@ async def test_every_answer_carries_the_limit_header_and_the_allowance_runs_out(
 
 
 async def test_missing_or_expired_session_is_invalid_session_id(
-    org: SalesforceState, api: httpx.AsyncClient
+    state: SalesforceState, api: httpx.AsyncClient
 ) -> None:
-    org.oauth.expire_access_tokens()
+    state.oauth.expire_access_tokens()
     response = await soql(api, "SELECT Id FROM Lead")
     assert response.status_code == 401
     assert response.json()[0]["errorCode"] == "INVALID_SESSION_ID"
-    assert org.api_usage == 0
+    assert state.api_usage == 0
 
 
 async def test_query_filters_case_insensitively_and_pages(
-    org: SalesforceState, api: httpx.AsyncClient
+    state: SalesforceState, api: httpx.AsyncClient
 ) -> None:
-    org.query_batch_size = 2
+    state.query_batch_size = 2
     for i in range(3):
-        org.add_lead(f"p{i}@acme.com", f"P{i}")
-    org.add_lead("x@acme.com", "X", converted_to=org.add_contact("x@acme.com", "X"))
+        state.add_lead(f"p{i}@acme.com", f"P{i}")
+    state.add_lead("x@acme.com", "X", converted_to=state.add_contact("x@acme.com", "X"))
     text = (
         "SELECT Id, Email FROM Lead WHERE IsConverted = false AND Email IN "
         "('P0@ACME.COM','p1@acme.com','p2@acme.com','x@acme.com') ORDER BY Email DESC"
@@ -103,22 +93,22 @@ async def test_bad_queries_get_salesforce_errors(api: httpx.AsyncClient, text, c
 
 
 async def test_escaped_quotes_match_and_cannot_break_out(
-    org: SalesforceState, api: httpx.AsyncClient
+    state: SalesforceState, api: httpx.AsyncClient
 ) -> None:
-    org.add_lead("o'brien@acme.com", "O'Brien")
-    org.add_lead("other@acme.com", "Other")
+    state.add_lead("o'brien@acme.com", "O'Brien")
+    state.add_lead("other@acme.com", "Other")
     found = (await soql(api, "SELECT Id FROM Lead WHERE Email = 'o\\'brien@acme.com'")).json()
     assert found["totalSize"] == 1
     sneaky = "SELECT Id FROM Lead WHERE Email = 'x\\' OR Email != \\'y'"
     assert (await soql(api, sneaky)).json()["totalSize"] == 0
 
 
-async def test_too_long_uri_is_414(org: SalesforceState, api: httpx.AsyncClient) -> None:
-    org.max_uri_length = 500
+async def test_too_long_uri_is_414(state: SalesforceState, api: httpx.AsyncClient) -> None:
+    state.max_uri_length = 500
     emails = ",".join(f"'p{i}@acme.com'" for i in range(60))
     response = await soql(api, f"SELECT Id FROM Lead WHERE Email IN ({emails})")
     assert response.status_code == 414
-    assert org.calls["uri_too_long"] == 1 and org.api_usage == 0
+    assert state.calls["uri_too_long"] == 1 and state.api_usage == 0
 
 
 async def test_single_create_validates_against_describe(api: httpx.AsyncClient) -> None:
@@ -144,9 +134,9 @@ async def test_single_create_validates_against_describe(api: httpx.AsyncClient) 
 
 
 async def test_duplicate_rule_names_the_match_unless_allow_save(
-    org: SalesforceState, api: httpx.AsyncClient
+    state: SalesforceState, api: httpx.AsyncClient
 ) -> None:
-    existing = org.add_contact("dupe@acme.com", "Existing")
+    existing = state.add_contact("dupe@acme.com", "Existing")
     refused = await api.post("sobjects/Lead", json=lead(Email="DUPE@acme.com"))
     assert refused.status_code == 400
     [error] = refused.json()
@@ -157,15 +147,15 @@ async def test_duplicate_rule_names_the_match_unless_allow_save(
     header = {"Sforce-Duplicate-Rule-Header": "allowSave=true; includeRecordDetails=true"}
     saved = await api.post("sobjects/Lead", json=lead(Email="dupe@acme.com"), headers=header)
     assert saved.status_code == 201
-    org.duplicate_action = "block"
+    state.duplicate_action = "block"
     blocked = await api.post("sobjects/Lead", json=lead(Email="dupe@acme.com"), headers=header)
     assert blocked.json()[0]["errorCode"] == "DUPLICATES_DETECTED"
 
 
 async def test_collections_answer_per_record_in_order(
-    org: SalesforceState, api: httpx.AsyncClient
+    state: SalesforceState, api: httpx.AsyncClient
 ) -> None:
-    org.add_lead("dupe@acme.com", "Existing")
+    state.add_lead("dupe@acme.com", "Existing")
     records = [lead(Email="a@acme.com"), lead(Company=None), lead(Email="dupe@acme.com")]
     response = await api.post("composite/sobjects", json={"allOrNone": False, "records": records})
     assert response.status_code == 200
@@ -182,18 +172,18 @@ async def test_collections_answer_per_record_in_order(
         ],
     }
     assert duplicate["errors"][0]["statusCode"] == "DUPLICATES_DETECTED"
-    assert org.calls["composite/sobjects"] == 1 and org.api_usage == 1
+    assert state.calls["composite/sobjects"] == 1 and state.api_usage == 1
 
 
 async def test_collections_all_or_none_rolls_everything_back(
-    org: SalesforceState, api: httpx.AsyncClient
+    state: SalesforceState, api: httpx.AsyncClient
 ) -> None:
     records = [lead(Email="a@acme.com"), lead(LastName=None)]
     response = await api.post("composite/sobjects", json={"allOrNone": True, "records": records})
     first, second = response.json()
     assert first["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
     assert second["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
-    assert org.records["Lead"] == {}
+    assert state.records["Lead"] == {}
 
 
 async def test_collections_take_at_most_200(api: httpx.AsyncClient) -> None:
@@ -215,27 +205,27 @@ async def test_describe_has_realistic_fields(api: httpx.AsyncClient) -> None:
 
 
 async def test_task_needs_a_real_person_and_a_known_subtype(
-    org: SalesforceState, api: httpx.AsyncClient
+    state: SalesforceState, api: httpx.AsyncClient
 ) -> None:
-    who = org.add_lead("a@acme.com", "A")
+    who = state.add_lead("a@acme.com", "A")
     bad_who = await api.post("sobjects/Task", json={"WhoId": "00Q000000000000AAA"})
     assert bad_who.json()[0]["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"
     bad_type = await api.post("sobjects/Task", json={"WhoId": who, "TaskSubtype": "Fax"})
     assert bad_type.json()[0]["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
     ok = await api.post("sobjects/Task", json={"WhoId": who, "TaskSubtype": "Email"})
     assert ok.status_code == 201
-    [task] = org.tasks_for(who)
+    [task] = state.tasks_for(who)
     assert (task["Status"], task["Priority"]) == ("Not Started", "Normal")
 
 
 async def test_injected_faults_use_the_error_format(
-    org: SalesforceState, api: httpx.AsyncClient
+    state: SalesforceState, api: httpx.AsyncClient
 ) -> None:
-    org.inject_fault("query", status=400, error_code="UNABLE_TO_LOCK_ROW", message="locked")
+    state.inject_fault("query", status=400, code="UNABLE_TO_LOCK_ROW", message="locked")
     locked = await soql(api, "SELECT Id FROM Lead")
     assert locked.json() == [{"message": "locked", "errorCode": "UNABLE_TO_LOCK_ROW"}]
-    org.inject_fault(status=429, retry_after=3)
+    state.inject_fault(status=429, retry_after=3)
     slow = await soql(api, "SELECT Id FROM Lead")
     assert slow.status_code == 429 and slow.headers["Retry-After"] == "3"
     assert (await soql(api, "SELECT Id FROM Lead")).status_code == 200
-    assert [c.status for c in org.call_log] == [400, 429, 200]
+    assert [c.status for c in state.log] == [400, 429, 200]

@@ -8,7 +8,23 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.connectors.ashby.emulator import ALL_PERMISSIONS, AshbyState, create_app
+from sandbox.ashby import ALL_PERMISSIONS, AshbyState, create_app
+from tests.support.emulators import ASHBY_KEY, SEEDS
+
+
+@pytest.fixture
+def kind() -> str:
+    return "ashby"
+
+
+@pytest.fixture
+def api_key() -> str:
+    return ASHBY_KEY
+
+
+@pytest.fixture
+def base_url() -> str:
+    return SEEDS["ashby"].url
 
 
 async def post(api: httpx.AsyncClient, method: str, body: Any = None, **kw: Any) -> httpx.Response:
@@ -272,7 +288,8 @@ async def test_custom_field_list(api, state):
 
 
 async def test_injected_429_carries_retry_after_and_scope_then_clears(api, state):
-    state.inject_fault("job.list", status=429, times=2, retry_after=5, scope="integration-partner")
+    scope = {"X-RateLimit-Scope": "integration-partner"}
+    state.inject_fault("job.list", status=429, times=2, retry_after=5, headers=scope)
     for _ in range(2):
         response = await post(api, "job.list")
         assert_error(response, "rate_limit_exceeded", 429)
@@ -295,14 +312,14 @@ async def test_calls_are_counted_and_logged_per_method(api, state):
     await post(api, "job.list")
     await post(api, "candidate.search", {})
     assert state.calls == {"job.list": 2, "candidate.search": 1}
-    assert [(c.method, c.success) for c in state.call_log] == [
+    assert [(c.route, c.error is None) for c in state.log] == [
         ("job.list", True),
         ("job.list", True),
         ("candidate.search", False),
     ]
-    assert state.call_log[0].body == {"limit": 1}
+    assert state.log[0].body == {"limit": 1}
     state.reset_calls()
-    assert not state.calls and not state.call_log
+    assert not state.calls and not state.log
 
 
 async def test_merge_candidates_moves_emails_and_drops_the_merged_id(api, state):

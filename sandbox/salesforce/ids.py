@@ -7,10 +7,11 @@ looked up in ``A..Z0..5`` (vendor notes A1).
 
 from __future__ import annotations
 
-import itertools
 import re
 
-__all__ = ["KEY_PREFIXES", "IdFactory", "is_record_id", "to_18"]
+from sandbox.kernel import Ids
+
+__all__ = ["KEY_PREFIXES", "is_record_id", "new_id", "to_18"]
 
 KEY_PREFIXES = {
     "Account": "001",
@@ -44,18 +45,12 @@ def is_record_id(value: str, prefix: str | None = None) -> bool:
     return prefix is None or value.startswith(prefix)
 
 
-class IdFactory:
-    """Sequential ids per key prefix, with a fixed pod/instance part like real ones."""
-
-    def __init__(self, pod: str = "5g0"):
-        self._pod = pod
-        self._counter = itertools.count(1)
-
-    def new(self, prefix: str) -> str:
-        number = next(self._counter)
-        body = ""
-        while number:
-            number, digit = divmod(number, len(_DIGITS))
-            body = _DIGITS[digit] + body
-        id15 = prefix + self._pod + body.rjust(15 - len(prefix) - len(self._pod), "0")
-        return to_18(id15)
+def new_id(ids: Ids, prefix: str, pod: str = "5g0") -> str:
+    """The next id with ``prefix``, numbered by the emulator's id factory, with a fixed
+    pod/instance part like real ones."""
+    number = ids.number()
+    body = ""
+    while number:
+        number, digit = divmod(number, len(_DIGITS))
+        body = _DIGITS[digit] + body
+    return to_18(prefix + pod + body.rjust(15 - len(prefix) - len(pod), "0"))

@@ -1,6 +1,7 @@
-"""An in-memory PCRecruiter REST API for tests and local demos.
+"""The PCRecruiter REST API, for tests and local demos.
 
-Follows the vendor notes the connector relies on: sessions from ``/access-token`` (JSON body,
+Follows the vendor notes the connector relies on (section 2 of
+``vendor-apis/crelate-pcrecruiter-recruiterflow.md``): sessions from ``/access-token`` (JSON body,
 or query parameters, GET or POST) with a sliding inactivity timeout, ``Authorization: BEARER``
 (any case) or ``?SessionId=``; HTTP 401 for bad logins and dead sessions; case-insensitive
 paths under ``/rest/api`` with v1 and V2 aliases (``candidates``/``candidatesV2``...);
@@ -10,32 +11,41 @@ CustomFields.Value eq ..)``), ``Fields``, 1-based ``Page``/``ResultsPerPage`` an
 ``{"TotalRecords", "Results"}``; bare PascalCase records; int64 ids; ``{"Message"}`` errors
 (with a ``message`` alias).
 
-Tests inspect :class:`PCRecruiterState`, count calls in ``state.calls`` (keyed by the
-lower-cased first path segment without the V2 suffix, e.g. ``candidates``), end sessions with
-``state.expire_sessions()`` and inject faults with ``state.inject_fault``.
-``python -m bot.connectors.pcrecruiter.emulator --port N`` serves a seeded demo.
+Access is sold as a calls-per-day quota whose size depends on the contract, and every call,
+login included, counts: no limit is set by default; a configured one counts per API key and
+answers 429 (inferred: 3scale gateways answer quota overruns with 403 or 429, so
+``state.limits.answer`` can make it a 403).
+
+Calls are labelled by the lower-cased first path segment without the V2 suffix
+(``candidates``, ``access-token``); ``state.expire_sessions()`` ends every session.
 """
 
 from __future__ import annotations
 
-import argparse
-import itertools
 import json
 import re
-import secrets
-import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
 
-__all__ = ["PCRecruiterState", "QueryError", "create_app", "parse_query"]
+from sandbox.kernel import (
+    Api,
+    Call,
+    Clock,
+    Demo,
+    Endpoint,
+    Fault,
+    Routes,
+    State,
+    build_app,
+    fingerprint,
+)
+
+__all__ = ["PCRecruiterApi", "PCRecruiterState", "QueryError", "create_app", "demo", "parse_query"]
 
 BASE_PATH = "/rest/api"
 LOGIN_KEYS = ("Username", "Password", "DatabaseId", "ApiKey", "AppId")
@@ -161,46 +171,49 @@ def _custom_rows(row: Row) -> list[Row]:
 
 
 @dataclass
-class Fault:
-    resource: str
-    status: int
-    remaining: int | None
-    retry_after: float | None = None
-    message: str = "Injected failure"
-
-
-@dataclass
 class Login:
     database_id: str
     username: str
     password: str
 
 
+@dataclass
+class Session:
+    database_id: str
+    api_key: str
+    seen: float
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: str):
         super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
+        self.status, self.message = status, message
 
     def response(self) -> JSONResponse:
         body = {"Message": self.message, "message": self.message}
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
+        return JSONResponse(body, status_code=self.status)
 
 
-class PCRecruiterState:
-    def __init__(self, *, session_timeout: float = 3600.0, clock: Callable[[], float] = time.time):
+class PCRecruiterState(State):
+    """The emulated PCRecruiter database (kernel hooks: see ``State``)."""
+
+    def __init__(
+        self,
+        *,
+        session_timeout: float = 3600.0,
+        clock: Clock | None = None,
+        seed: int | None = None,
+    ):
+        super().__init__(clock=clock, seed=seed, first_id=139_712_345_678_901)
         self.session_timeout = session_timeout
-        self.clock = clock
         self.logins: list[Login] = []
         self.api_keys: set[tuple[str, str]] = set()
-        self.sessions: dict[str, tuple[str, float]] = {}
+        self.sessions: dict[str, Session] = {}
         self.candidates: dict[int, Row] = {}
         self.positions: dict[int, Row] = {}
         self.pipeline: dict[int, Row] = {}
         self.activities: dict[int, Row] = {}
         self.custom_fields: list[Row] = []
-        self.calls: Counter[str] = Counter()
-        self.faults: list[Fault] = []
-        self._ids = itertools.count(139_712_345_678_901)
 
     # seeding ------------------------------------------------------------------------------
 
@@ -218,7 +231,7 @@ class PCRecruiterState:
         self.sessions.clear()
 
     def add_candidate(self, first: str, last: str, email: str, **fields: Any) -> Row:
-        candidate_id = next(self._ids)
+        candidate_id = self.ids.number()
         row = {
             "CandidateId": candidate_id,
             "FirstName": first,
@@ -227,14 +240,14 @@ class PCRecruiterState:
             "Status": "candidate",
             "CompanyId": 0,
             "CustomFields": [],
-            "DateEntered": _now(),
+            "DateEntered": self.now(),
             **fields,
         }
         self.candidates[candidate_id] = row
         return row
 
     def add_position(self, title: str, status: str = "Open") -> Row:
-        job_id = next(self._ids)
+        job_id = self.ids.number()
         self.positions[job_id] = {
             "JobId": job_id,
             "CompanyId": 0,
@@ -245,7 +258,7 @@ class PCRecruiterState:
 
     def add_custom_field(self, name: str, action: str = "Text", values: Sequence[str] = ()) -> Row:
         spec = {
-            "CustomId": next(self._ids),
+            "CustomId": self.ids.number(),
             "FieldType": "Candidates",
             "FieldName": name,
             "FieldOrder": len(self.custom_fields) + 1,
@@ -257,20 +270,16 @@ class PCRecruiterState:
         self.custom_fields.append(spec)
         return spec
 
-    def inject_fault(
-        self,
-        resource: str = "*",
-        *,
-        status: int,
-        times: int | None = 1,
-        retry_after: float | None = None,
-        message: str = "Injected failure",
-    ) -> Fault:
-        fault = Fault(resource.lower(), status, times, retry_after, message)
-        self.faults.append(fault)
-        return fault
-
     # inspection ---------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "candidates": list(self.candidates.values()),
+            "positions": list(self.positions.values()),
+            "pipelineinterviews": list(self.pipeline.values()),
+            "activities": list(self.activities.values()),
+            "customfields": self.custom_fields,
+        }
 
     def candidates_with(self, email: str) -> list[Row]:
         return [
@@ -283,17 +292,7 @@ class PCRecruiterState:
     def jobs_of(self, candidate_id: int) -> list[int]:
         return [p["JobId"] for p in self.pipeline.values() if p["CandidateId"] == candidate_id]
 
-    # internals ----------------------------------------------------------------------------
-
-    def take_fault(self, resource: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.resource in ("*", resource):
-                if fault.remaining is not None:
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self.faults.remove(fault)
-                return fault
-        return None
+    # sessions -----------------------------------------------------------------------------
 
     def login(self, creds: dict[str, str]) -> str:
         if any(not creds.get(k) for k in LOGIN_KEYS):
@@ -305,29 +304,28 @@ class PCRecruiterState:
         )
         if not ok:
             raise ApiError(401, "Invalid login.")
-        token = secrets.token_hex(16)
-        self.sessions[token] = (creds["DatabaseId"], self.clock())
+        token = self.ids.token(16)
+        self.sessions[token] = Session(creds["DatabaseId"], creds["ApiKey"], self.clock.time())
         return token
 
     def check_session(self, token: str | None) -> None:
         session = self.sessions.get(token or "")
-        if session is None or self.clock() - session[1] > self.session_timeout:
+        if session is None or self.clock.time() - session.seen > self.session_timeout:
             self.sessions.pop(token or "", None)
             raise ApiError(401, "The session is invalid or has expired.")
-        self.sessions[token or ""] = (session[0], self.clock())
+        session.seen = self.clock.time()
 
-    def new_id(self) -> int:
-        return next(self._ids)
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    def now(self) -> str:
+        return self.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
 
-# --- handlers ---------------------------------------------------------------------------------
+# --- endpoints --------------------------------------------------------------------------------
+
+Handler = Callable[[PCRecruiterState, Request, Row], tuple[int, Any]]
+routes = Routes()
 
 
-def _search(rows: list[Row], query: dict[str, str]) -> dict[str, Any]:
+def _search(rows: list[Row], query: Any) -> tuple[int, Any]:
     params = {k.lower(): v for k, v in query.items()}
     if params.get("query"):
         try:
@@ -344,52 +342,95 @@ def _search(rows: list[Row], query: dict[str, str]) -> dict[str, Any]:
     if params.get("fields"):
         wanted = [f.strip().lower() for f in params["fields"].split(",")]
         chunk = [{k: v for k, v in r.items() if k.lower() in wanted} for r in chunk]
-    return {"TotalRecords": len(rows), "Results": chunk}
+    return 200, {"TotalRecords": len(rows), "Results": chunk}
 
 
-def _field(body: Row, name: str) -> Any:
-    return _get(body, name)
+def _candidate(state: PCRecruiterState, request: Request) -> int:
+    try:
+        candidate_id = int(request.path_params["id"])
+    except ValueError:
+        raise ApiError(404, "No such candidate.") from None
+    if candidate_id not in state.candidates:
+        raise ApiError(404, "No such candidate.")
+    return candidate_id
 
 
-def _create_candidate(state: PCRecruiterState, body: Row) -> tuple[int, Row]:
-    if not str(_field(body, "LastName") or _field(body, "FirstName") or "").strip():
+@routes.route(("GET", "POST", "DELETE"), "/access-token", label="access-token", login=True)
+def _access_token(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    if request.method == "DELETE":
+        state.sessions.pop(_session_token(request) or "", None)
+        return 200, {"Success": True}
+    return 200, {"SessionId": state.login(_login_fields(request, body))}
+
+
+@routes.get("/candidates", label="candidates")
+def _search_candidates(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    return _search(list(state.candidates.values()), request.query_params)
+
+
+@routes.post("/candidates", label="candidates")
+def _create_candidate(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    if not str(_get(body, "LastName") or _get(body, "FirstName") or "").strip():
         raise ApiError(400, "A name (FirstName or LastName) is required.")
     known = {c["FieldName"].lower() for c in state.custom_fields}
-    for custom in _field(body, "CustomFields") or []:
+    for custom in _get(body, "CustomFields") or []:
         if str(custom.get("FieldName", "")).lower() not in known:
             raise ApiError(400, f"Unknown custom field {custom.get('FieldName')!r}.")
     fields = {k: v for k, v in body.items() if k not in ("FirstName", "LastName", "EmailAddress")}
     row = state.add_candidate(
-        _field(body, "FirstName") or "",
-        _field(body, "LastName") or "",
-        _field(body, "EmailAddress") or "",
+        _get(body, "FirstName") or "",
+        _get(body, "LastName") or "",
+        _get(body, "EmailAddress") or "",
         **fields,
     )
     return 201, {"CandidateId": row["CandidateId"]}
 
 
-def _create_activity(state: PCRecruiterState, candidate_id: int, body: Row) -> tuple[int, Row]:
-    code = str(_field(body, "ActivityType") or "")
+@routes.get("/candidates/{id}", label="candidates")
+def _get_candidate(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    return 200, state.candidates[_candidate(state, request)]
+
+
+@routes.get("/candidates/{id}/activities", label="candidates")
+def _list_activities(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    return _search(state.activities_of(_candidate(state, request)), request.query_params)
+
+
+@routes.post("/candidates/{id}/activities", label="candidates")
+def _create_activity(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    candidate_id = _candidate(state, request)
+    code = str(_get(body, "ActivityType") or "")
     if not code or len(code) > 10:
         raise ApiError(400, "ActivityType must be a code of 1 to 10 characters.")
-    activity_id = state.new_id()
+    activity_id = state.ids.number()
     state.activities[activity_id] = {
         "ActivityId": activity_id,
         "CandidateId": candidate_id,
         "ActivityType": code,
-        "Notes": _field(body, "Notes") or "",
-        "ActivityDate": _field(body, "ActivityDate") or _now(),
-        "JobId": _field(body, "JobId"),
-        "UserName": _field(body, "UserName") or "API",
+        "Notes": _get(body, "Notes") or "",
+        "ActivityDate": _get(body, "ActivityDate") or state.now(),
+        "JobId": _get(body, "JobId"),
+        "UserName": _get(body, "UserName") or "API",
     }
     return 200, {"ActivityId": activity_id}
 
 
-def _create_pipeline(state: PCRecruiterState, body: Row) -> tuple[int, Row]:
-    job_id, candidate_id = _field(body, "JobId"), _field(body, "CandidateId")
+@routes.get("/positions", label="positions")
+def _search_positions(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    return _search(list(state.positions.values()), request.query_params)
+
+
+@routes.get("/pipelineinterviews", label="pipelineinterviews")
+def _search_pipeline(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    return _search(list(state.pipeline.values()), request.query_params)
+
+
+@routes.post("/pipelineinterviews", label="pipelineinterviews")
+def _create_pipeline(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    job_id, candidate_id = _get(body, "JobId"), _get(body, "CandidateId")
     if job_id not in state.positions or candidate_id not in state.candidates:
         raise ApiError(400, "JobId and CandidateId must name an existing position and name.")
-    sendout_id = state.new_id()
+    sendout_id = state.ids.number()
     state.pipeline[sendout_id] = {
         "SendoutId": sendout_id,
         "JobId": job_id,
@@ -397,44 +438,72 @@ def _create_pipeline(state: PCRecruiterState, body: Row) -> tuple[int, Row]:
         "CandidateName": " ".join(
             str(state.candidates[candidate_id].get(k) or "") for k in ("FirstName", "LastName")
         ),
-        "InterviewType": _field(body, "InterviewType") or "PRESENTATION",
-        "InterviewStatus": _field(body, "InterviewStatus") or "LINKNAME",
-        "ArrangedDate": _now(),
+        "InterviewType": _get(body, "InterviewType") or "PRESENTATION",
+        "InterviewStatus": _get(body, "InterviewStatus") or "LINKNAME",
+        "ArrangedDate": state.now(),
     }
     return 200, {"SendoutId": sendout_id}
 
 
-def _route(state: PCRecruiterState, method: str, parts: list[str], query: dict, body: Row):
-    resource = parts[0]
-    if resource == "candidates" and len(parts) == 1:
-        if method == "GET":
-            return 200, _search(list(state.candidates.values()), query)
-        if method == "POST":
-            return _create_candidate(state, body)
-    if resource == "candidates" and len(parts) >= 2:
-        try:
-            candidate_id = int(parts[1])
-        except ValueError:
-            raise ApiError(404, "No such candidate.") from None
-        if candidate_id not in state.candidates:
-            raise ApiError(404, "No such candidate.")
-        if len(parts) == 2 and method == "GET":
-            return 200, state.candidates[candidate_id]
-        if parts[2:] == ["activities"]:
-            if method == "GET":
-                return 200, _search(state.activities_of(candidate_id), query)
-            if method == "POST":
-                return _create_activity(state, candidate_id, body)
-    if resource == "positions" and len(parts) == 1 and method == "GET":
-        return 200, _search(list(state.positions.values()), query)
-    if resource == "pipelineinterviews" and len(parts) == 1:
-        if method == "GET":
-            return 200, _search(list(state.pipeline.values()), query)
-        if method == "POST":
-            return _create_pipeline(state, body)
-    if parts == ["system", "candidates", "customfields"] and method == "GET":
-        return 200, _search(list(state.custom_fields), query)
+@routes.get("/system/candidates/customfields", label="system")
+def _custom_fields(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
+    return _search(list(state.custom_fields), request.query_params)
+
+
+def _no_such_resource(state: PCRecruiterState, request: Request, body: Row) -> tuple[int, Any]:
     raise ApiError(404, "No such resource.")
+
+
+ANY_METHOD = ("GET", "POST", "PUT", "DELETE")
+routes.route(ANY_METHOD, "/{resource}", label="{resource}")(_no_such_resource)
+routes.route(ANY_METHOD, "/{resource}/{rest:path}", label="{resource}")(_no_such_resource)
+
+
+# --- HTTP layer -------------------------------------------------------------------------------
+
+
+class PCRecruiterApi(Api[PCRecruiterState]):
+    name = "pcrecruiter"
+    routes = routes
+    prefix = BASE_PATH
+    throttle = Fault(status=429, message="Limits exceeded")
+    secret_params = frozenset({"password", "apikey", "appid", "sessionid"})
+
+    def normalise(self, path: str) -> str:
+        """Paths are case-insensitive, and ``candidatesV2`` is ``candidates``."""
+        path = path.lower()
+        base = self.prefix.lower() + "/"
+        if not path.startswith(base):
+            return path
+        first, slash, rest = path[len(base) :].partition("/")
+        return base + first.removesuffix("v2") + slash + rest
+
+    async def credential(self, state: PCRecruiterState, request: Request) -> str | None:
+        token = _session_token(request)
+        if token:
+            session = state.sessions.get(token)
+            return fingerprint(session.api_key) if session else None
+        if request.url.path.endswith("/access-token"):
+            key = _login_fields(request, await _body(request)).get("ApiKey")
+            return fingerprint(key) if key else None
+        return None
+
+    async def handle(
+        self, state: PCRecruiterState, endpoint: Endpoint, request: Request, call: Call
+    ) -> Response:
+        try:
+            body = await _body(request)
+            if not endpoint.options.get("login"):
+                state.check_session(_session_token(request))
+                call.body = body
+            status, answer = endpoint.handler(state, request, body)
+        except ApiError as exc:
+            call.error = exc.message
+            return exc.response()
+        return JSONResponse(answer, status_code=status)
+
+    def failure(self, state: PCRecruiterState, fault: Fault, request: Request) -> Response:
+        return ApiError(fault.status or 503, fault.message or "Injected failure").response()
 
 
 def _session_token(request: Request) -> str | None:
@@ -443,6 +512,18 @@ def _session_token(request: Request) -> str | None:
         return token.strip()
     query = {k.lower(): v for k, v in request.query_params.items()}
     return query.get("sessionid")
+
+
+def _login_fields(request: Request, body: Row) -> dict[str, str]:
+    """Login fields from the body, else the query string, in any case."""
+    creds = {k: str(v) for k, v in body.items()}
+    for key, value in request.query_params.items():
+        creds.setdefault(key, value)
+    canonical = {k.lower(): k for k in LOGIN_KEYS}
+    out: dict[str, str] = {}
+    for key, value in creds.items():
+        out.setdefault(canonical.get(key.lower(), key), value)
+    return out
 
 
 async def _body(request: Request) -> Row:
@@ -458,89 +539,24 @@ async def _body(request: Request) -> Row:
     return body
 
 
-def _parts(path: str) -> list[str]:
-    parts = [p.lower() for p in path.strip("/").split("/") if p]
-    if parts and parts[0].endswith("v2"):
-        parts[0] = parts[0][:-2]
-    return parts
-
-
-async def _handle(state: PCRecruiterState, request: Request, parts: list[str]) -> JSONResponse:
-    fault = state.take_fault(parts[0] if parts else "")
-    if fault is not None:
-        headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-        raise ApiError(fault.status, fault.message, headers)
-    body = await _body(request)
-    if parts == ["access-token"]:
-        if request.method == "DELETE":
-            state.sessions.pop(_session_token(request) or "", None)
-            return JSONResponse({"Success": True})
-        creds = {k: str(v) for k, v in body.items()}
-        for key, value in request.query_params.items():
-            match = next((k for k in LOGIN_KEYS if k.lower() == key.lower()), None)
-            if match:
-                creds.setdefault(match, value)
-        creds = {
-            next((k for k in LOGIN_KEYS if k.lower() == c.lower()), c): v for c, v in creds.items()
-        }
-        return JSONResponse({"SessionId": state.login(creds)})
-    state.check_session(_session_token(request))
-    status, answer = _route(state, request.method, parts, dict(request.query_params), body)
-    return JSONResponse(answer, status_code=status)
-
-
 def create_app(state: PCRecruiterState | None = None, base_path: str = BASE_PATH) -> Starlette:
     """The emulated API under ``base_path``; ``app.state.pcrecruiter`` is the state."""
-    pcr = state if state is not None else PCRecruiterState()
-    prefix = base_path.rstrip("/")
-
-    async def dispatch(request: Request) -> JSONResponse:
-        path = request.url.path
-        if not path.lower().startswith(prefix.lower() + "/"):
-            return ApiError(404, "No such resource.").response()
-        parts = _parts(path[len(prefix) :])
-        pcr.calls[parts[0] if parts else ""] += 1
-        try:
-            return await _handle(pcr, request, parts)
-        except ApiError as exc:
-            return exc.response()
-
-    methods = ["GET", "POST", "PUT", "DELETE"]
-    app = Starlette(routes=[Route("/{path:path}", dispatch, methods=methods)])
-    app.state.pcrecruiter = pcr
-    return app
+    return build_app(PCRecruiterApi(base_path), state if state is not None else PCRecruiterState())
 
 
-def seed_demo(state: PCRecruiterState) -> dict[str, str]:
+def demo(origin: str) -> tuple[PCRecruiterState, Demo]:
+    state = PCRecruiterState()
     login = {
-        "database_id": "Demo.Profile",
-        "username": "demo",
-        "password": secrets.token_hex(6),
-        "api_key": secrets.token_hex(8),
-        "app_id": secrets.token_hex(4),
+        "Database ID": "Demo.Profile",
+        "Username": "demo",
+        "Password": state.ids.token(6),
+        "API key": state.ids.token(8),
+        "App ID": state.ids.token(4),
     }
     state.add_login(*login.values())
     state.add_position("Senior Backend Engineer")
     state.add_position("Filled Role", status="Filled")
     state.add_custom_field("Source Sequence")
     state.add_candidate("Jane", "Doe", "jane@example.com")
-    return login
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    import uvicorn
-
-    parser = argparse.ArgumentParser(description="Serve the PCRecruiter API emulator locally.")
-    parser.add_argument("--port", type=int, default=8768)
-    args = parser.parse_args(argv)
-    state = PCRecruiterState()
-    login = seed_demo(state)
-    print(f"PCRecruiter emulator on http://127.0.0.1:{args.port}{BASE_PATH}", flush=True)
-    print(f"  PCRECRUITER_API_URL=http://127.0.0.1:{args.port}{BASE_PATH}", flush=True)
-    for name, value in login.items():
-        print(f"  {name}: {value}", flush=True)
-    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
-
-
-if __name__ == "__main__":
-    main()
+    url = f"{origin}{BASE_PATH}"
+    return state, Demo("PCRecruiter", origin, {"PCRECRUITER_API_URL": url}, login)

@@ -1,45 +1,50 @@
-"""An in-memory Recruiterflow external API for tests and local demos.
+"""The Recruiterflow external API, for tests and local demos.
 
-Follows the vendor contract the connector relies on (see its docstring): ``/api/external``
+Follows the vendor contract the connector relies on (section 3 of
+``vendor-apis/crelate-pcrecruiter-recruiterflow.md``): ``/api/external``
 paths, the ``RF-Api-Key`` header (400 "Please supply an API key" when missing, 401
 "Invalid API key" when wrong), snake_case bodies, integer ids, bare-array lists that switch to
 ``{"data", "total_items"}`` with ``include_count=true``, ``items_per_page``/``current_page``
 paging, ``{"RESULT": "SUCCESS"|"FAILURE", "message"}`` write answers, "Sourced" as the stage
 ``add-to-job`` lands in, custom-activity type validation, and ``"None"`` strings in search
 rows. Search filters accept ``type``/``filter_type`` and ``in``/``is``/``contains``.
+Rate limits are not documented and no rate-limit headers are sent: no limit is set by
+default, and a configured one answers a bare 429.
 
-Tests inspect :class:`RecruiterflowState`, count calls in ``state.calls`` (keyed by path,
-e.g. ``"candidate/add"``) and inject faults with ``state.inject_fault``; ``search_lag``
-hides records created through the API from that many searches (the vendor's lagging index).
-``python -m bot.connectors.recruiterflow.emulator --port N`` serves a seeded demo.
+Calls are labelled by their path under ``/api/external`` (``candidate/add``);
+``state.search_lag`` hides records created through the API from that many searches (the
+vendor's lagging index).
 """
 
 from __future__ import annotations
 
-import argparse
-import itertools
 import json
-import secrets
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
 
-__all__ = ["Fault", "Person", "RecruiterflowState", "create_app"]
+from sandbox.kernel import (
+    Api,
+    Call,
+    Clock,
+    Demo,
+    Endpoint,
+    Fault,
+    Routes,
+    State,
+    build_app,
+    fingerprint,
+)
+
+__all__ = ["Person", "RecruiterflowApi", "RecruiterflowState", "create_app", "demo"]
 
 PREFIX = "/api/external"
 STAGES = ("Sourced", "Applied", "Phone Screen", "Interview", "Disqualified", "Offer", "Hired")
 NOTE_TYPE = {"id": 1, "name": "Note"}
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 @dataclass
@@ -94,29 +99,30 @@ class Activity:
     is_custom: bool
 
 
-@dataclass
-class Fault:
-    path: str
-    status: int
-    remaining: int | None
-    retry_after: float | None = None
-    message: str = "Injected failure"
-
-
 class ApiError(Exception):
-    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
+    def __init__(self, status: int, body: dict[str, Any]):
         super().__init__(body)
-        self.status, self.body, self.headers = status, body, headers or {}
+        self.status, self.body = status, body
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body, status_code=self.status)
 
 
 def failure(message: str, status: int = 400) -> ApiError:
     return ApiError(status, {"RESULT": "FAILURE", "message": message})
 
 
-class RecruiterflowState:
-    """Everything the emulated account holds, plus call counters and injected faults."""
+class RecruiterflowState(State):
+    """Everything the emulated account holds (kernel hooks: see ``State``)."""
 
-    def __init__(self, display_name: str = "RF (company)"):
+    def __init__(
+        self,
+        display_name: str = "RF (company)",
+        *,
+        clock: Clock | None = None,
+        seed: int | None = None,
+    ):
+        super().__init__(clock=clock, seed=seed, first_id=1001)
         self.display_name = display_name
         self.api_keys: set[str] = set()
         self.people: dict[int, Person] = {}
@@ -127,12 +133,8 @@ class RecruiterflowState:
             {"id": 2, "name": "Email", "category": "Communication", "is_custom": False},
         ]
         self.activities: list[Activity] = []
-        self.calls: Counter[str] = Counter()
-        self.requests: list[tuple[str, Any]] = []
-        self.faults: list[Fault] = []
         self.search_lag = 0
         self.searches = 0
-        self._ids = itertools.count(1001)
 
     # seeding ------------------------------------------------------------------------------
 
@@ -143,7 +145,7 @@ class RecruiterflowState:
         self.api_keys.discard(key)
 
     def add_person(self, kind: str, first: str, last: str, *emails: str) -> Person:
-        person = Person(next(self._ids), kind, first, last, list(emails))
+        person = Person(self.ids.number(), kind, first, last, list(emails))
         self.people[person.id] = person
         return person
 
@@ -154,16 +156,16 @@ class RecruiterflowState:
         return self.add_person("contact", first, last, *emails)
 
     def add_job(self, name: str, *, is_open: bool = True) -> Job:
-        job = Job(next(self._ids), name, is_open)
+        job = Job(self.ids.number(), name, is_open)
         self.jobs[job.id] = job
         return job
 
     def add_custom_field(self, kind: str, name: str, type_: str, choices: Sequence[str] = ()):
         spec = {
-            "id": next(self._ids),
+            "id": self.ids.number(),
             "name": name,
             "type": type_,
-            "choices": [{"id": next(self._ids), "name": c} for c in choices],
+            "choices": [{"id": self.ids.number(), "name": c} for c in choices],
         }
         self.custom_fields[kind].append(spec)
         return spec
@@ -180,20 +182,16 @@ class RecruiterflowState:
         self.activity_types.append(kind)
         return kind
 
-    def inject_fault(
-        self,
-        path: str = "*",
-        *,
-        status: int,
-        times: int | None = 1,
-        retry_after: float | None = None,
-        message: str = "Injected failure",
-    ) -> Fault:
-        fault = Fault(path, status, times, retry_after, message)
-        self.faults.append(fault)
-        return fault
-
     # inspection ---------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "people": [p.to_api(self) for p in self.people.values()],
+            "jobs": [asdict(j) for j in self.jobs.values()],
+            "activities": [asdict(a) for a in self.activities],
+            "custom_fields": self.custom_fields,
+            "activity_types": self.activity_types,
+        }
 
     def people_with_email(self, email: str, kind: str | None = None) -> list[Person]:
         return [
@@ -218,16 +216,6 @@ class RecruiterflowState:
 
     # internals ----------------------------------------------------------------------------
 
-    def take_fault(self, path: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.path in ("*", path):
-                if fault.remaining is not None:
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self.faults.remove(fault)
-                return fault
-        return None
-
     def person(self, kind: str, value: Any) -> Person:
         try:
             person = self.people.get(int(value))
@@ -237,13 +225,31 @@ class RecruiterflowState:
             raise failure(f"Invalid {kind} id.", 404)
         return person
 
-    def new_id(self) -> int:
-        return next(self._ids)
+    def now(self) -> str:
+        return self.clock.now().strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 # --- handlers --------------------------------------------------------------------------------
 
 Handler = Callable[[RecruiterflowState, str, dict[str, Any], dict[str, str]], Any]
+H = TypeVar("H", bound=Handler)
+routes = Routes()
+
+
+def route(method: str, path: str, **options: Any) -> Callable[[H], H]:
+    """Declare ``<method> /api/external/<path>``, labelled ``path`` in the call log."""
+    return routes.route(method, f"/{path}", label=path, **options)
+
+
+def people(method: str, name: str) -> Callable[[H], H]:
+    """Declare the endpoint for both person kinds: ``candidate/<name>``, ``contact/<name>``."""
+
+    def add(handler: H) -> H:
+        for kind in ("candidate", "contact"):
+            route(method, f"{kind}/{name}", kind=kind)(handler)
+        return handler
+
+    return add
 
 
 def _page(rows: list[dict[str, Any]], args: dict[str, Any], always_wrap: bool = False) -> Any:
@@ -259,6 +265,7 @@ def _page(rows: list[dict[str, Any]], args: dict[str, Any], always_wrap: bool = 
     return chunk
 
 
+@route("POST", "info")
 def _info(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     return {"data": {"display_name": state.display_name}}
 
@@ -277,6 +284,7 @@ def _matches(person: Person, flt: dict[str, Any]) -> bool:
     raise failure(f"Unsupported filter conjunction {op!r}.")
 
 
+@people("POST", "search")
 def _search(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     for required in ("conjunction", "current_page", "items_per_page"):
         if required not in body:
@@ -294,6 +302,7 @@ def _search(state: RecruiterflowState, kind: str, body: dict, query: dict) -> An
     return _page(rows, {**body, "include_count": body.get("include_count")})
 
 
+@people("POST", "add")
 def _add(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     emails = [e.get("email") if isinstance(e, dict) else e for e in body.get("email") or []]
     first = body.get("first_name") or (body.get("name") or "").split(" ")[0]
@@ -313,16 +322,19 @@ def _add(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     return {"RESULT": "SUCCESS", "data": {"id": person.id}}
 
 
+@people("GET", "get")
 def _get(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     person = state.person(kind, query.get("id"))
     return [person.to_api(state)]
 
 
+@people("GET", "list")
 def _list(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     rows = [p.to_api(state) for p in state.people.values() if p.kind == kind]
     return _page(rows, query)
 
 
+@route("POST", "candidate/add-to-job")
 def _add_to_job(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     person = state.person("candidate", body.get("id"))
     job = state.jobs.get(body.get("job_id"))
@@ -335,6 +347,7 @@ def _add_to_job(state: RecruiterflowState, kind: str, body: dict, query: dict) -
     return {"RESULT": "SUCCESS"}
 
 
+@route("GET", "job/list")
 def _job_list(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     only_open = str(query.get("only_open", "")) in ("1", "true")
     rows = [
@@ -351,15 +364,18 @@ def _job_list(state: RecruiterflowState, kind: str, body: dict, query: dict) -> 
     return _page(rows, query)
 
 
+@people("GET", "custom-field/list")
 def _custom_field_list(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     rows = state.custom_fields[kind]
     return {"data": rows, "total_items": len(rows)}
 
 
+@people("GET", "activity-type/list")
 def _activity_types(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     return {"data": state.activity_types}
 
 
+@route("POST", "custom-activity/create")
 def _custom_activity(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     type_id = body.get("activity_type_id")
     chosen = next((t for t in state.activity_types if t["id"] == type_id), None)
@@ -372,7 +388,7 @@ def _custom_activity(state: RecruiterflowState, kind: str, body: dict, query: di
     targets += [("contact", i) for i in entities.get("contacts") or []]
     if not targets:
         raise failure("associated_entities must name a record.")
-    activity_id = state.new_id()
+    activity_id = state.ids.number()
     for target_kind, target in targets:
         person = state.person(target_kind, target)
         state.activities.append(
@@ -382,24 +398,26 @@ def _custom_activity(state: RecruiterflowState, kind: str, body: dict, query: di
                 person.id,
                 {"id": chosen["id"], "name": chosen["name"]},
                 str(body.get("activity_text") or ""),
-                body.get("activity_time") or _now(),
+                body.get("activity_time") or state.now(),
                 True,
             )
         )
     return {"RESULT": "SUCCESS", "data": {"activity_id": activity_id}}
 
 
+@people("POST", "notes/add")
 def _add_note(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     person = state.person(kind, body.get("id"))
     if not str(body.get("value") or "").strip():
         raise failure("value is required.")
-    note_id = state.new_id()
+    note_id = state.ids.number()
     state.activities.append(
-        Activity(note_id, kind, person.id, NOTE_TYPE, str(body["value"]), _now(), False)
+        Activity(note_id, kind, person.id, NOTE_TYPE, str(body["value"]), state.now(), False)
     )
     return {"note_id": note_id}
 
 
+@people("GET", "activity/list")
 def _activity_list(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
     person = state.person(kind, query.get("id"))
     rows = [
@@ -418,89 +436,76 @@ def _activity_list(state: RecruiterflowState, kind: str, body: dict, query: dict
     return _page(rows, query, always_wrap=True)
 
 
-PEOPLE: dict[tuple[str, str], Handler] = {
-    ("POST", "search"): _search,
-    ("POST", "add"): _add,
-    ("GET", "get"): _get,
-    ("GET", "list"): _list,
-    ("GET", "custom-field/list"): _custom_field_list,
-    ("GET", "activity-type/list"): _activity_types,
-    ("POST", "notes/add"): _add_note,
-    ("GET", "activity/list"): _activity_list,
-}
-
-OTHER: dict[tuple[str, str], Handler] = {
-    ("POST", "info"): _info,
-    ("POST", "candidate/add-to-job"): _add_to_job,
-    ("GET", "job/list"): _job_list,
-    ("POST", "custom-activity/create"): _custom_activity,
-}
+@route(("GET", "POST"), "{path:path}")
+def _not_found(state: RecruiterflowState, kind: str, body: dict, query: dict) -> Any:
+    raise ApiError(404, {"message": "Not Found"})
 
 
-def _route(method: str, path: str) -> tuple[Handler, str] | None:
-    if (method, path) in OTHER:
-        return OTHER[(method, path)], ""
-    kind, _, rest = path.partition("/")
-    if kind in ("candidate", "contact") and (method, rest) in PEOPLE:
-        return PEOPLE[(method, rest)], kind
-    return None
+# --- HTTP layer -------------------------------------------------------------------------------
 
 
-def _fault_error(fault: Fault) -> ApiError:
-    headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-    if fault.status == 401:
-        return ApiError(401, {"message": "Invalid API key"})
-    if fault.status >= 500 or fault.status == 429:
-        return ApiError(fault.status, {"message": fault.message}, headers)
-    return ApiError(fault.status, {"RESULT": "FAILURE", "message": fault.message}, headers)
+class RecruiterflowApi(Api[RecruiterflowState]):
+    name = "recruiterflow"
+    routes = routes
+    prefix = PREFIX
+    throttle = Fault(status=429, message="Too Many Requests")
+    throttle_retry_after = False
+
+    async def credential(self, state: RecruiterflowState, request: Request) -> str | None:
+        key = request.headers.get("rf-api-key")
+        return fingerprint(key) if key else None
+
+    async def handle(
+        self, state: RecruiterflowState, endpoint: Endpoint, request: Request, call: Call
+    ) -> Response:
+        try:
+            _authenticate(state, request)
+            call.body = body = await _body(request)
+            query = dict(request.query_params)
+            answer = endpoint.handler(state, endpoint.options.get("kind", ""), body, query)
+        except ApiError as exc:
+            call.error = exc.body.get("message")
+            return exc.response()
+        return JSONResponse(answer)
+
+    def failure(self, state: RecruiterflowState, fault: Fault, request: Request) -> Response:
+        status, message = fault.status or 503, fault.message or "Injected failure"
+        if status == 401:
+            return ApiError(401, {"message": "Invalid API key"}).response()
+        if status >= 500 or status == 429:
+            return ApiError(status, {"message": message}).response()
+        return failure(message, status).response()
 
 
-async def _handle(state: RecruiterflowState, request: Request, path: str) -> Any:
-    fault = state.take_fault(path)
-    if fault is not None:
-        raise _fault_error(fault)
+def _authenticate(state: RecruiterflowState, request: Request) -> None:
     key = request.headers.get("rf-api-key")
     if not key:
         raise ApiError(400, {"message": "Please supply an API key"})
     if key not in state.api_keys:
         raise ApiError(401, {"message": "Invalid API key"})
-    found = _route(request.method, path)
-    if found is None:
-        raise ApiError(404, {"message": "Not Found"})
-    handler, kind = found
-    body: dict[str, Any] = {}
-    if request.method == "POST":
-        raw = await request.body()
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            raise failure("Request body is not valid JSON.") from None
-        if not isinstance(body, dict):
-            raise failure("Request body must be a JSON object.")
-    state.requests.append((path, body or dict(request.query_params)))
-    return handler(state, kind, body, dict(request.query_params))
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    if request.method != "POST":
+        return {}
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise failure("Request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise failure("Request body must be a JSON object.")
+    return body
 
 
 def create_app(state: RecruiterflowState | None = None) -> Starlette:
     """The emulated API; ``app.state.recruiterflow`` is the :class:`RecruiterflowState`."""
-    rf = state if state is not None else RecruiterflowState()
-
-    async def dispatch(request: Request) -> JSONResponse:
-        path = request.path_params["path"].strip("/")
-        rf.calls[path] += 1
-        try:
-            return JSONResponse(await _handle(rf, request, path))
-        except ApiError as exc:
-            return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
-
-    app = Starlette(
-        routes=[Route(PREFIX + "/{path:path}", dispatch, methods=["GET", "POST"])],
-    )
-    app.state.recruiterflow = rf
-    return app
+    return build_app(RecruiterflowApi(), state if state is not None else RecruiterflowState())
 
 
-def seed_demo(state: RecruiterflowState, key: str) -> None:
+def demo(origin: str) -> tuple[RecruiterflowState, Demo]:
+    state = RecruiterflowState()
+    key = f"rf_{state.ids.token(12)}"
     state.add_api_key(key)
     state.add_job("Senior Backend Engineer")
     state.add_job("Account Executive")
@@ -508,25 +513,9 @@ def seed_demo(state: RecruiterflowState, key: str) -> None:
     state.add_activity_type("Outreach email")
     state.add_custom_field("candidate", "Sequence", "short_text")
     state.add_candidate("Jane", "Doe", "jane@example.com")
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    import uvicorn
-
-    parser = argparse.ArgumentParser(description="Serve the Recruiterflow API emulator locally.")
-    parser.add_argument("--port", type=int, default=8767)
-    parser.add_argument("--key", default=None, help="API key to accept (default: random)")
-    args = parser.parse_args(argv)
-    key = args.key or f"rf_{secrets.token_hex(12)}"
-    state = RecruiterflowState()
-    seed_demo(state, key)
-    print(f"Recruiterflow emulator on http://127.0.0.1:{args.port}", flush=True)
-    print(f"  RECRUITERFLOW_API_URL=http://127.0.0.1:{args.port}", flush=True)
-    print(f"  API key: {key}", flush=True)
-    for job in state.jobs.values():
-        print(f"  job {job.id}  {'open' if job.is_open else 'closed':<6}  {job.name}", flush=True)
-    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
-
-
-if __name__ == "__main__":
-    main()
+    notes = [
+        f"job {job.id}  {'open' if job.is_open else 'closed':<6}  {job.name}"
+        for job in state.jobs.values()
+    ]
+    settings = {"RECRUITERFLOW_API_URL": origin}
+    return state, Demo("Recruiterflow", origin, settings, {"API key": key}, notes)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from bot.connectors.crelate.emulator import CrelateState
-from tests.connectors.crelate.conftest import API_KEY, BASE_URL
+from sandbox.crelate import CrelateState
+from tests.support.emulators import CRELATE_KEY as API_KEY
+from tests.support.emulators import SEEDS
+
+BASE_URL = SEEDS["crelate"].url
 
 
-async def test_key_in_header_any_casing_or_query(transport, owner) -> None:
+@pytest.fixture
+def kind() -> str:
+    return "crelate"
+
+
+async def test_key_in_header_any_casing_or_query(transport) -> None:
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL + "/") as client:
         assert (await client.get("users/self", headers={"X-API-KEY": API_KEY})).status_code == 200
         by_query = await client.get("users/self", params={"api_key": API_KEY})

@@ -6,8 +6,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.connectors.recruiterflow.emulator import RecruiterflowState
-from tests.connectors.recruiterflow.conftest import BASE_URL
+from sandbox.recruiterflow import RecruiterflowState
+from tests.support.emulators import SEEDS
+
+BASE_URL = SEEDS["recruiterflow"].url
+
+
+@pytest.fixture
+def kind() -> str:
+    return "recruiterflow"
 
 
 async def test_missing_and_wrong_keys(transport: httpx.ASGITransport) -> None:

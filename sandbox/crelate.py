@@ -29,39 +29,47 @@ as the list source (api3 has no documented "Lists" endpoint; tags are used for i
 comma-separated ``emails``, case-insensitive email matching, and which contact fields are
 required (a first or last name).
 
-Tests seed a :class:`CrelateState`, serve it with ``httpx.ASGITransport(app=create_app(state))``,
-count calls in ``state.calls`` (keyed ``"GET /contacts"``), inject faults with
-``state.inject_fault`` and hold a route open with ``state.gates``. For demos:
-``python -m bot.connectors.crelate.emulator --port 8766``.
+Rate limits are not documented anywhere found, so none is set by default; when one is
+configured the emulator answers 429 in the usual envelope with ``Retry-After`` (inferred).
+
+Tests seed a :class:`CrelateState`; its calls are counted per ``"GET /contacts"``-style
+route (the kernel's ``state.calls``), and ``state.gates`` holds a route open.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
-import secrets
-import uuid
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.responses import JSONResponse, Response
+
+from sandbox.kernel import (
+    Api,
+    Call,
+    Clock,
+    Demo,
+    Endpoint,
+    Fault,
+    Routes,
+    State,
+    build_app,
+    fingerprint,
+)
 
 __all__ = [
     "DEFAULT_RECORD_TYPE_BITS",
     "DEFAULT_STATUSES",
     "RECRUITING_WORKFLOW_ID",
     "ApiUser",
+    "CrelateApi",
     "CrelateState",
-    "Fault",
     "create_app",
-    "main",
+    "demo",
 ]
 
 PAGE_MAX = 100
@@ -87,10 +95,6 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
 @dataclass
 class ApiUser:
     id: str
@@ -99,31 +103,18 @@ class ApiUser:
     enabled: bool = True
 
 
-@dataclass
-class Fault:
-    """An injected failure: the next ``remaining`` calls of ``route`` (``"POST /contacts"``, or
-    ``*`` for any) get ``status``; ``remaining=None`` keeps failing until cleared."""
-
-    route: str
-    status: int
-    remaining: int | None
-    retry_after: float | None = None
-    message: str = "Injected failure"
-
-
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.headers = headers or {}
 
 
-class CrelateState:
-    """The emulated Crelate organisation, plus the test hooks."""
+class CrelateState(State):
+    """The emulated Crelate organisation (kernel hooks: see ``State``)."""
 
-    def __init__(self, *, clock: Callable[[], datetime] | None = None):
-        self.clock = clock or (lambda: datetime.now(UTC))
+    def __init__(self, *, clock: Clock | None = None, seed: int | None = None):
+        super().__init__(clock=clock, seed=seed)
         self.record_type_bits = dict(DEFAULT_RECORD_TYPE_BITS)
         self.users: dict[str, ApiUser] = {}  # by API key
         self.contacts: dict[str, dict[str, Any]] = {}
@@ -132,20 +123,15 @@ class CrelateState:
         self.pipeline: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
         self.activities: dict[str, dict[str, Any]] = {}
         self.activity_types: list[dict[str, Any]] = [
-            {"Id": _new_id(), "Name": name} for name in ("Email", "Call", "Meeting", "Screen")
+            {"Id": self.ids.uuid(), "Name": name} for name in ("Email", "Call", "Meeting", "Screen")
         ]
         self.tags: dict[str, dict[str, Any]] = {}
-        self.faults: list[Fault] = []
-        self.calls: Counter[str] = Counter()
-        # Test hook: a request to a gated route waits until its event is set (to hold a call
-        # open while something else happens, e.g. a second import being refused).
-        self.gates: dict[str, asyncio.Event] = {}
         self.set_statuses(DEFAULT_STATUSES)
 
     # seeding ------------------------------------------------------------------------------
 
     def add_api_key(self, key: str, full_name: str = "Sam Recruiter") -> ApiUser:
-        user = ApiUser(_new_id(), full_name, f"{full_name.split()[0].lower()}@agency.example")
+        user = ApiUser(self.ids.uuid(), full_name, f"{full_name.split()[0].lower()}@agency.example")
         self.users[key] = user
         return user
 
@@ -163,7 +149,7 @@ class CrelateState:
         for order, name in enumerate(names):
             self.statuses.append(
                 {
-                    "Id": kept.get(name) or _new_id(),
+                    "Id": kept.get(name) or self.ids.uuid(),
                     "Name": name,
                     "SortOrder": order,
                     "WorkflowTypeId": {"Id": workflow_id, "Title": title},
@@ -192,7 +178,11 @@ class CrelateState:
     def tag_contact(self, contact_id: str, tag_title: str) -> None:
         tag = next((t for t in self.tags.values() if t["Title"] == tag_title), None)
         if tag is None:
-            tag = {"Id": _new_id(), "Title": tag_title, "TagCategoryId": {"Id": UNCATEGORISED}}
+            tag = {
+                "Id": self.ids.uuid(),
+                "Title": tag_title,
+                "TagCategoryId": {"Id": UNCATEGORISED},
+            }
             self.tags[tag["Id"]] = tag
         contact = self.contacts[contact_id]
         bucket = (contact.get("Tags") or {}).setdefault(UNCATEGORISED, [])
@@ -201,33 +191,33 @@ class CrelateState:
 
     def add_job(self, name: str, *, closed: bool = False, on_hold: bool = False) -> dict[str, Any]:
         job = {
-            "Id": _new_id(),
+            "Id": self.ids.uuid(),
             "Name": name,
             "JobCode": f"J{len(self.jobs) + 1:04d}",
             "NumberOfOpenings": 1,
-            "CreatedOn": _iso(self.clock()),
+            "CreatedOn": _iso(self.clock.now()),
             "IsOnHold": on_hold,
-            "ClosedOn": _iso(self.clock()) if closed else None,
+            "ClosedOn": _iso(self.clock.now()) if closed else None,
             "WorkflowTypeId": {"Id": RECRUITING_WORKFLOW_ID, "Title": "Recruiting"},
         }
         self.jobs[job["Id"]] = job
         return job
 
-    def inject_fault(
-        self,
-        route: str = "*",
-        *,
-        status: int,
-        times: int | None = 1,
-        retry_after: float | None = None,
-        message: str = "Injected failure",
-    ) -> None:
-        self.faults.append(Fault(route, status, times, retry_after, message))
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
     # observing ----------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        pipeline = [
+            {"JobId": job, "ContactId": contact, "Stages": self.stage_names(job, contact)}
+            for job, contact in self.pipeline
+        ]
+        return {
+            "contacts": list(self.contacts.values()),
+            "jobs": list(self.jobs.values()),
+            "pipeline": pipeline,
+            "activities": list(self.activities.values()),
+            "tags": list(self.tags.values()),
+            "statuses": self.statuses,
+        }
 
     def contacts_with_email(self, email: str) -> list[dict[str, Any]]:
         return [c for c in self.contacts.values() if email.lower() in _emails_of(c)]
@@ -246,30 +236,20 @@ class CrelateState:
     # internals ----------------------------------------------------------------------------
 
     def _store_contact(self, entity: dict[str, Any], owner: ApiUser | None) -> dict[str, Any]:
-        now = _iso(self.clock())
-        contact = {**entity, "Id": _new_id(), "EntityStatus": 1, "CreatedOn": now}
+        now = _iso(self.clock.now())
+        contact = {**entity, "Id": self.ids.uuid(), "EntityStatus": 1, "CreatedOn": now}
         contact["ModifiedOn"] = now
         names = (entity.get("LastName"), entity.get("FirstName"))
         contact["Name"] = ", ".join(p for p in names if p)
         contact.setdefault("Tags", None)
         for slot in EMAIL_SLOTS:
             if isinstance(contact.get(slot), dict):
-                contact[slot] = {"Id": _new_id(), "IsPrimary": True, **contact[slot]}
+                contact[slot] = {"Id": self.ids.uuid(), "IsPrimary": True, **contact[slot]}
         if owner is not None:
             contact["Owners"] = [{"Id": owner.id, "Title": owner.full_name, "IsPrimary": True}]
             contact["CreatedById"] = {"Id": owner.id, "Title": owner.full_name}
         self.contacts[contact["Id"]] = contact
         return contact
-
-    def _take_fault(self, route: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.route in ("*", route):
-                if fault.remaining is not None:
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self.faults.remove(fault)
-                return fault
-        return None
 
     def _contact(self, contact_id: str) -> dict[str, Any]:
         contact = self.contacts.get(contact_id.lower())
@@ -298,9 +278,13 @@ def _csv(value: str | None) -> list[str]:
 
 # --- handlers ---------------------------------------------------------------------------------
 
+routes = Routes()
+
 
 @dataclass
-class Call:
+class Context:
+    """One request as a handler sees it; ``total``/``more`` go into ``Metadata``."""
+
     state: CrelateState
     user: ApiUser
     request: Request
@@ -308,7 +292,6 @@ class Call:
     total: int | None = None
     more: bool | None = None
     status: int = 200
-    params: dict[str, str] = field(default_factory=dict)
 
     def param(self, name: str) -> str | None:
         return self.request.query_params.get(name)
@@ -335,45 +318,49 @@ class Call:
         return items[offset : offset + limit]
 
 
-def _users_self(call: Call) -> Any:
-    user = call.user
+@routes.get("/users/self")
+def _users_self(ctx: Context) -> Any:
+    user = ctx.user
     return {"Id": user.id, "FullName": user.full_name, "Email": user.email}
 
 
-def _list_contacts(call: Call) -> Any:
-    state = call.state
+@routes.get("/contacts")
+def _list_contacts(ctx: Context) -> Any:
+    state = ctx.state
     items = list(state.contacts.values())
-    emails = {e.lower() for e in _csv(call.param("emails"))}
+    emails = {e.lower() for e in _csv(ctx.param("emails"))}
     if emails:
         items = [c for c in items if _emails_of(c) & emails]
-    ids = {i.lower() for i in _csv(call.param("ids"))}
+    ids = {i.lower() for i in _csv(ctx.param("ids"))}
     if ids:
         items = [c for c in items if c["Id"] in ids]
-    if call.param("record_types"):
+    if ctx.param("record_types"):
         try:
-            bits = int(call.param("record_types") or 0)
+            bits = int(ctx.param("record_types") or 0)
         except ValueError as exc:
             raise ApiError(400, "record_types must be a number.") from exc
         items = [c for c in items if int(c.get("RecordType") or 0) & bits]
-    tags = set(_csv(call.param("tag_names")))
+    tags = set(_csv(ctx.param("tag_names")))
     if tags:
         items = [c for c in items if tags & _tag_titles(c)]
-    jobs = {j.lower() for j in _csv(call.param("job_ids"))}
+    jobs = {j.lower() for j in _csv(ctx.param("job_ids"))}
     if jobs:
         items = [c for c in items if any((j, c["Id"]) in state.pipeline for j in jobs)]
-    return call.page(items)
+    return ctx.page(items)
 
 
 def _tag_titles(contact: dict[str, Any]) -> set[str]:
     return {t["Title"] for group in (contact.get("Tags") or {}).values() for t in group}
 
 
-def _get_contact(call: Call) -> Any:
-    return call.state._contact(call.path("id"))
+@routes.get("/contacts/{id}")
+def _get_contact(ctx: Context) -> Any:
+    return ctx.state._contact(ctx.path("id"))
 
 
-def _contacts_info(call: Call) -> Any:
-    types = [{"Value": bit, "Name": name} for name, bit in call.state.record_type_bits.items()]
+@routes.get("/contacts/info")
+def _contacts_info(ctx: Context) -> Any:
+    types = [{"Value": bit, "Name": name} for name, bit in ctx.state.record_type_bits.items()]
     fields = [
         {"Name": "FirstName", "DisplayName": "First Name", "FieldType": "Text", "Required": False},
         {"Name": "LastName", "DisplayName": "Last Name", "FieldType": "Text", "Required": False},
@@ -396,46 +383,52 @@ def _check_contact(entity: dict[str, Any]) -> None:
             raise ApiError(400, f"{slot} must be an object with an email Value.")
 
 
-def _create_contact(call: Call) -> Any:
-    entity = call.entity()
+@routes.post("/contacts")
+def _create_contact(ctx: Context) -> Any:
+    entity = ctx.entity()
     _check_contact(entity)
-    call.status = 201
-    return call.state._store_contact(entity, call.user)["Id"]
+    ctx.status = 201
+    return ctx.state._store_contact(entity, ctx.user)["Id"]
 
 
-def _bulk_contacts(call: Call) -> Any:
-    entities = call.body.get("entities") if isinstance(call.body, dict) else None
+@routes.post("/contacts/bulk")
+def _bulk_contacts(ctx: Context) -> Any:
+    entities = ctx.body.get("entities") if isinstance(ctx.body, dict) else None
     if not isinstance(entities, list) or not all(isinstance(e, dict) for e in entities):
         raise ApiError(400, "The request body must be an object with 'entities'.")
     for entity in entities:  # all or nothing
         _check_contact(entity)
-    call.status = 201
-    return [call.state._store_contact(e, call.user)["Id"] for e in entities]
+    ctx.status = 201
+    return [ctx.state._store_contact(e, ctx.user)["Id"] for e in entities]
 
 
-def _patch_contact(call: Call) -> Any:
-    contact = call.state._contact(call.path("id"))
-    contact.update({k: v for k, v in call.entity().items() if k != "Id"})
-    contact["ModifiedOn"] = _iso(call.state.clock())
+@routes.patch("/contacts/{id}")
+def _patch_contact(ctx: Context) -> Any:
+    contact = ctx.state._contact(ctx.path("id"))
+    contact.update({k: v for k, v in ctx.entity().items() if k != "Id"})
+    contact["ModifiedOn"] = _iso(ctx.state.clock.now())
     return contact["Id"]
 
 
-def _list_jobs(call: Call) -> Any:
-    name = (call.param("name") or "").casefold()
-    items = [j for j in call.state.jobs.values() if name in j["Name"].casefold()]
-    return call.page(items)
+@routes.get("/jobs")
+def _list_jobs(ctx: Context) -> Any:
+    name = (ctx.param("name") or "").casefold()
+    items = [j for j in ctx.state.jobs.values() if name in j["Name"].casefold()]
+    return ctx.page(items)
 
 
-def _get_job(call: Call) -> Any:
-    return call.state._job(call.path("id"))
+@routes.get("/jobs/{id}")
+def _get_job(ctx: Context) -> Any:
+    return ctx.state._job(ctx.path("id"))
 
 
-def _create_job(call: Call) -> Any:
-    entity = call.entity()
+@routes.post("/jobs")
+def _create_job(ctx: Context) -> Any:
+    entity = ctx.entity()
     if not entity.get("Name"):
         raise ApiError(500, "The job could not be saved: Name is required.")
-    job = call.state.add_job(str(entity["Name"]))
-    call.status = 201
+    job = ctx.state.add_job(str(entity["Name"]))
+    ctx.status = 201
     return job["Id"]
 
 
@@ -454,53 +447,59 @@ def _resolve_status(state: CrelateState, body: Any) -> dict[str, Any]:
     return match[0]
 
 
-def _add_to_job(call: Call) -> Any:
-    state = call.state
-    job = state._job(call.path("id"))
-    contact_ids = _csv(call.param("contact_ids"))
+@routes.post("/jobs/{id}/contacts")
+def _add_to_job(ctx: Context) -> Any:
+    state = ctx.state
+    job = state._job(ctx.path("id"))
+    contact_ids = _csv(ctx.param("contact_ids"))
     if not contact_ids:
         raise ApiError(400, "contact_ids is required.")
     contacts = [state._contact(cid) for cid in contact_ids]
-    status = _resolve_status(state, call.body)
+    status = _resolve_status(state, ctx.body)
     for contact in contacts:
         history = state.pipeline.setdefault((job["Id"], contact["Id"]), [])
-        history.append((state.clock(), status["Id"]))
+        history.append((state.clock.now(), status["Id"]))
     return [c["Id"] for c in contacts]
 
 
-def _job_history(call: Call) -> Any:
-    state = call.state
-    job = state._job(call.path("id"))
-    contact = state._contact(call.param("contact_id") or "")
+@routes.get("/jobs/{id}/contacts/history")
+def _job_history(ctx: Context) -> Any:
+    state = ctx.state
+    job = state._job(ctx.path("id"))
+    contact = state._contact(ctx.param("contact_id") or "")
     history = state.pipeline.get((job["Id"], contact["Id"]))
     if not history:
         raise ApiError(404, "No pipeline history for this contact on this job.")
     names = {s["Id"]: s["Name"] for s in state.statuses}
     rows = [{"Date": _iso(d), "Stage": {"Id": s, "Title": names.get(s, "")}} for d, s in history]
-    return call.page(list(reversed(rows)))
+    return ctx.page(list(reversed(rows)))
 
 
-def _workflow_statuses(call: Call) -> Any:
-    types = {t.lower() for t in _csv(call.param("workflow_type_ids"))}
-    items = [s for s in call.state.statuses if not types or s["WorkflowTypeId"]["Id"] in types]
-    return call.page(sorted(items, key=lambda s: (s["WorkflowTypeId"]["Id"], s["SortOrder"])))
+@routes.get("/workflowstatuses")
+def _workflow_statuses(ctx: Context) -> Any:
+    types = {t.lower() for t in _csv(ctx.param("workflow_type_ids"))}
+    items = [s for s in ctx.state.statuses if not types or s["WorkflowTypeId"]["Id"] in types]
+    return ctx.page(sorted(items, key=lambda s: (s["WorkflowTypeId"]["Id"], s["SortOrder"])))
 
 
-def _activity_types(call: Call) -> Any:
-    return call.page(list(call.state.activity_types))
+@routes.get("/activitytypes")
+def _activity_types(ctx: Context) -> Any:
+    return ctx.page(list(ctx.state.activity_types))
 
 
-def _list_activities(call: Call) -> Any:
-    parents = {p.lower() for p in _csv(call.param("parent_ids"))}
+@routes.get("/activities")
+def _list_activities(ctx: Context) -> Any:
+    parents = {p.lower() for p in _csv(ctx.param("parent_ids"))}
     items = [
-        a for a in call.state.activities.values() if not parents or a["ParentId"]["Id"] in parents
+        a for a in ctx.state.activities.values() if not parents or a["ParentId"]["Id"] in parents
     ]
-    return call.page(items)
+    return ctx.page(items)
 
 
-def _create_activity(call: Call) -> Any:
-    state = call.state
-    entity = call.entity()
+@routes.post("/activities")
+def _create_activity(ctx: Context) -> Any:
+    state = ctx.state
+    entity = ctx.entity()
     parent = entity.get("ParentId")
     if not isinstance(parent, dict) or not parent.get("Id"):
         raise ApiError(500, "The activity could not be saved: ParentId is required.")
@@ -512,64 +511,87 @@ def _create_activity(call: Call) -> Any:
     html = entity.get("Html", entity.get("HTML"))
     activity = {
         **entity,
-        "Id": _new_id(),
+        "Id": state.ids.uuid(),
         "ParentId": {**parent, "Id": str(parent["Id"]).lower()},
         "Html": html,
-        "CreatedOn": _iso(state.clock()),
-        "CreatedById": {"Id": call.user.id, "Title": call.user.full_name},
+        "CreatedOn": _iso(state.clock.now()),
+        "CreatedById": {"Id": ctx.user.id, "Title": ctx.user.full_name},
     }
     activity.pop("HTML", None)
     state.activities[activity["Id"]] = activity
     return activity["Id"]
 
 
-def _list_tags(call: Call) -> Any:
-    return call.page(sorted(call.state.tags.values(), key=lambda t: t["Title"].casefold()))
+@routes.get("/tags")
+def _list_tags(ctx: Context) -> Any:
+    return ctx.page(sorted(ctx.state.tags.values(), key=lambda t: t["Title"].casefold()))
 
 
-ROUTES: list[tuple[str, str, Callable[[Call], Any]]] = [
-    ("GET", "/users/self", _users_self),
-    ("GET", "/contacts", _list_contacts),
-    ("GET", "/contacts/info", _contacts_info),
-    ("POST", "/contacts/bulk", _bulk_contacts),
-    ("GET", "/contacts/{id}", _get_contact),
-    ("POST", "/contacts", _create_contact),
-    ("PATCH", "/contacts/{id}", _patch_contact),
-    ("GET", "/jobs", _list_jobs),
-    ("POST", "/jobs", _create_job),
-    ("GET", "/jobs/{id}/contacts/history", _job_history),
-    ("POST", "/jobs/{id}/contacts", _add_to_job),
-    ("GET", "/jobs/{id}", _get_job),
-    ("GET", "/workflowstatuses", _workflow_statuses),
-    ("GET", "/activitytypes", _activity_types),
-    ("GET", "/activities", _list_activities),
-    ("POST", "/activities", _create_activity),
-    ("GET", "/tags", _list_tags),
-]
+@routes.route(("GET", "POST", "PATCH", "DELETE"), "/{rest:path}", label="unknown")
+def _unknown(ctx: Context) -> Any:
+    raise ApiError(404, "Not found")
 
 
 # --- HTTP layer -------------------------------------------------------------------------------
 
 
-def _envelope(request: Request, data: Any, errors: list[str], call: Call | None) -> dict[str, Any]:
+class CrelateApi(Api[CrelateState]):
+    name = "crelate"
+    routes = routes
+    prefix = "/api3"
+    secret_params = frozenset({"api_key"})
+
+    async def credential(self, state: CrelateState, request: Request) -> str | None:
+        key = _key(request)
+        return fingerprint(key) if key else None
+
+    async def handle(
+        self, state: CrelateState, endpoint: Endpoint, request: Request, call: Call
+    ) -> Response:
+        ctx: Context | None = None
+        try:
+            ctx = Context(state, _authenticate(state, request), request, await _body(request))
+            call.body = ctx.body
+            data = endpoint.handler(ctx)
+            return JSONResponse(_envelope(state, request, data, [], ctx), status_code=ctx.status)
+        except ApiError as exc:
+            call.error = exc.message
+            return _error(state, request, exc.status, exc.message, ctx)
+
+    def failure(self, state: CrelateState, fault: Fault, request: Request) -> Response:
+        return _error(state, request, fault.status or 503, fault.message or "Injected failure")
+
+
+def _error(
+    state: CrelateState, request: Request, status: int, message: str, ctx: Context | None = None
+) -> Response:
+    return JSONResponse(_envelope(state, request, None, [message], ctx), status_code=status)
+
+
+def _envelope(
+    state: CrelateState, request: Request, data: Any, errors: list[str], ctx: Context | None
+) -> dict[str, Any]:
     return {
         "Data": data,
         "Errors": [{"Message": m} for m in errors],
         "Metadata": {
-            "CorrelationId": _new_id(),
-            "TimeStamp": _iso(datetime.now(UTC)),
+            "CorrelationId": state.ids.uuid(),
+            "TimeStamp": _iso(state.clock.now()),
             "Url": str(request.url),
             "Verb": request.method,
-            "TotalRecords": call.total if call else None,
-            "MoreRecords": call.more if call else None,
+            "TotalRecords": ctx.total if ctx else None,
+            "MoreRecords": ctx.more if ctx else None,
             "Links": None,
         },
     }
 
 
+def _key(request: Request) -> str:
+    return (request.headers.get("x-api-key") or request.query_params.get("api_key") or "").strip()
+
+
 def _authenticate(state: CrelateState, request: Request) -> ApiUser:
-    key = request.headers.get("x-api-key") or request.query_params.get("api_key") or ""
-    user = state.users.get(key.strip())
+    user = state.users.get(_key(request))
     if user is None or not user.enabled:
         raise ApiError(401, "Unauthorized")
     return user
@@ -585,79 +607,19 @@ async def _body(request: Request) -> Any:
         raise ApiError(400, "The request body is not valid JSON.") from exc
 
 
-def _endpoint(state: CrelateState, method: str, template: str, handler: Callable[[Call], Any]):
-    route_key = f"{method} {template}"
-
-    async def endpoint(request: Request) -> JSONResponse:
-        state.calls[route_key] += 1
-        call: Call | None = None
-        gate = state.gates.get(route_key)
-        if gate is not None:
-            await gate.wait()
-        try:
-            fault = state._take_fault(route_key)
-            if fault is not None:
-                headers = {}
-                if fault.retry_after is not None:
-                    headers["Retry-After"] = f"{fault.retry_after:g}"
-                raise ApiError(fault.status, fault.message, headers)
-            user = _authenticate(state, request)
-            call = Call(state, user, request, await _body(request))
-            data = handler(call)
-            return JSONResponse(_envelope(request, data, [], call), status_code=call.status)
-        except ApiError as exc:
-            payload = _envelope(request, None, [exc.message], call)
-            return JSONResponse(payload, status_code=exc.status, headers=exc.headers)
-
-    return endpoint
-
-
 def create_app(state: CrelateState | None = None, *, prefix: str = "/api3") -> Starlette:
     """The emulated api3 as an ASGI app; ``app.state.crelate`` is the :class:`CrelateState`."""
-    crelate = state if state is not None else CrelateState()
-    routes = [
-        Route(path, _endpoint(crelate, method, path, handler), methods=[method])
-        for method, path, handler in ROUTES
-    ]
-
-    async def not_found(request: Request) -> JSONResponse:
-        return JSONResponse(_envelope(request, None, ["Not found"], None), status_code=404)
-
-    routes.append(Route("/{rest:path}", not_found, methods=["GET", "POST", "PATCH", "DELETE"]))
-    app = Starlette(routes=[Mount(prefix, routes=routes)])
-    app.state.crelate = crelate
-    return app
+    return build_app(CrelateApi(prefix), state if state is not None else CrelateState())
 
 
-# --- sandbox command --------------------------------------------------------------------------
-
-
-def seed_demo(state: CrelateState, key: str) -> list[dict[str, Any]]:
+def demo(origin: str) -> tuple[CrelateState, Demo]:
+    state = CrelateState()
+    key = f"demo_{state.ids.token(12)}"
     owner = state.add_api_key(key, "Demo Recruiter")
     state.set_statuses(["Sourced", "Messaged", "Replied", "Interested", "Not Interested"])
     jobs = [state.add_job("Senior Software Engineer"), state.add_job("Account Executive")]
     state.add_contact("Jane", "Doe", "jane@example.com", owner=owner, tags=["Q4 shortlist"])
     state.add_contact("No", "Email", None, owner=owner, tags=["Q4 shortlist"])
-    return jobs
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    import uvicorn
-
-    parser = argparse.ArgumentParser(description="Serve the Crelate api3 emulator on localhost.")
-    parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--key", default=None, help="API key to accept (default: random)")
-    args = parser.parse_args(argv)
-    key = args.key or f"demo_{secrets.token_hex(12)}"
-    state = CrelateState()
-    jobs = seed_demo(state, key)
-    print(f"Crelate emulator on http://127.0.0.1:{args.port}/api3")
-    print(f"  CRELATE_API_URL=http://127.0.0.1:{args.port}/api3")
-    print(f"  API key: {key}")
-    for job in jobs:
-        print(f"  job {job['Id']}  {job['Name']}")
-    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
-
-
-if __name__ == "__main__":
-    main()
+    url = f"{origin}/api3"
+    notes = [f"job {job['Id']}  {job['Name']}" for job in jobs]
+    return state, Demo("Crelate", origin, {"CRELATE_API_URL": url}, {"API key": key}, notes)
