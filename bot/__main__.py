@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 
 from cryptography.fernet import Fernet
 
+from bot.ops.logs import configure_logging
 from bot.settings import Settings
+
+ROLES = ("all", "web", "worker", "migrate", "generate-key", "rotate-keys")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,17 +19,14 @@ def main(argv: list[str] | None = None) -> None:
         "role",
         nargs="?",
         default="all",
-        choices=["all", "web", "worker", "migrate", "generate-key", "rotate-keys"],
+        choices=ROLES,
         help=(
             "all: HTTP and background jobs in one process (default); web: HTTP; "
             "worker: background jobs; migrate: apply database migrations and exit"
         ),
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # One line per scheduler tick or Alembic plugin is noise, not information.
-    for chatty in ("apscheduler", "alembic.runtime.plugins"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    configure_logging()
     if args.role == "generate-key":
         print(Fernet.generate_key().decode())
         return

@@ -46,6 +46,7 @@ from bot.connectors.errors import (
     TransientError,
     ValidationError,
 )
+from bot.ops.metrics import CRM_RATE_LIMITED, CRM_REQUESTS
 
 __all__ = [
     "Classifier",
@@ -311,12 +312,16 @@ class HttpClient:
             response = await send()
         except (httpx.RequestError, httpx.InvalidURL) as exc:
             self._log(op, f"failed ({type(exc).__name__})", started, number, logging.WARNING)
+            CRM_REQUESTS.labels(crm=self.vendor, status=type(exc).__name__).inc()
             error = self._transport_error(exc, op)
             if isinstance(error, TransientError) and (idempotent or isinstance(exc, _NOT_SENT)):
                 raise _Retryable(error) from None
             raise error from None
         level = logging.DEBUG if response.is_success else logging.WARNING
         self._log(op, f"HTTP {response.status_code}", started, number, level)
+        CRM_REQUESTS.labels(crm=self.vendor, status=str(response.status_code)).inc()
+        if response.status_code == 429:
+            CRM_RATE_LIMITED.labels(crm=self.vendor).inc()
         error = self._classify(response, op)
         if error is None:
             return response

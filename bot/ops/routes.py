@@ -11,7 +11,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot.ops.metrics import CONTENT_TYPE_LATEST, render
+from bot.ops import metrics as m
+from bot.storage.models import utcnow
+from bot.storage.repos import contacts_by_crm_and_state, oldest_unposted_alert
 
 __all__ = ["router"]
 
@@ -40,10 +42,18 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics")
-async def metrics(request: Request) -> Response:
+async def prometheus_metrics(request: Request) -> Response:
     runtime = request.app.state.runtime
-    body = await render(runtime.db, await runtime.runner.queue_depth())
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    async with runtime.db.session() as session:
+        contacts = await contacts_by_crm_and_state(session)
+        oldest = await oldest_unposted_alert(session)
+    m.CONTACTS.clear()
+    for (crm, state), count in contacts.items():
+        m.CONTACTS.labels(crm=crm, state=state).set(count)
+    m.OLDEST_UNPOSTED_ALERT.set((utcnow() - oldest).total_seconds() if oldest else 0.0)
+    for status, count in (await runtime.runner.queue_depth()).items():
+        m.QUEUE_DEPTH.labels(status=status).set(count)
+    return Response(m.generate_latest(), media_type=m.CONTENT_TYPE_LATEST)
 
 
 async def _database(runtime: Any) -> str:

@@ -712,3 +712,27 @@ async def oauth_state(session: AsyncSession, state_hash: str) -> m.OAuthState | 
 
 async def purge_oauth_states(session: AsyncSession, expired_before: datetime) -> None:
     await session.execute(delete(m.OAuthState).where(m.OAuthState.expires_at < expired_before))
+
+
+async def contacts_by_crm_and_state(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """Fleet-wide: memberships by the owner's CRM and their sync state (for metrics)."""
+    rows = await session.execute(
+        select(m.Connection.kind, m.Membership.sync_state, func.count(m.Membership.id))
+        .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+        .join(
+            m.Connection,
+            and_(
+                m.Connection.workspace_id == m.Sequence.workspace_id,
+                m.Connection.user_id == m.Sequence.owner_user_id,
+            ),
+        )
+        .group_by(m.Connection.kind, m.Membership.sync_state)
+    )
+    return {(crm, state): count for crm, state, count in rows.all()}
+
+
+async def oldest_unposted_alert(session: AsyncSession) -> datetime | None:
+    """When the oldest alert still waiting for Slack was raised (fleet-wide, for metrics)."""
+    return await session.scalar(
+        select(func.min(m.Alert.created_at)).where(m.Alert.posted_at.is_(None))
+    )

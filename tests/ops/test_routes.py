@@ -52,6 +52,7 @@ async def test_metrics_count_events_and_contacts_by_crm_and_state(
     assert 'crm_sync_events_total{result="accepted"}' in body
     assert 'crm_sync_pass_seconds_count{crm="ashby"}' in body
     assert "crm_sync_queue_jobs" in body and "crm_sync_oldest_unposted_alert_seconds" in body
+    assert 'crm_sync_crm_requests_total{crm="Ashby",status="200"}' in body
 
 
 @pytest.mark.parametrize("role", ["web", "worker"])
