@@ -48,7 +48,7 @@ CONTACTS = 2000
 EXISTING = 10  # per CRM: already there, so flagged "Exists in" and alerted once
 BATCH = 500
 USERS = {"ashby": "U0ASHBY", "recruiterflow": "U0RFLOW", "salesforce": "U0SFORCE"}
-FINISH_SECONDS = 240
+FINISH_SECONDS = 480
 
 
 def email_of(i: int) -> str:
