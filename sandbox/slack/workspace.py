@@ -135,9 +135,11 @@ class Workspace:
             raise SlackError("message_not_found")
         self.touch()
 
-    def post_ephemeral(self, channel: str, user: str, args: dict[str, Any]) -> str:
+    def post_ephemeral(self, channel: str, user: str, args: dict[str, Any], **extra: Any) -> str:
+        """A message only ``user`` sees; ``extra`` marks it (the console's Slackbot notes)."""
         ts = self.next_ts()
-        self.ephemerals[(self.channel_for(channel), ts)] = self.message(args, ts, user_seeing=user)
+        message = self.message(args, ts, user_seeing=user, **extra)
+        self.ephemerals[(self.channel_for(channel), ts)] = message
         self.touch()
         return ts
 
