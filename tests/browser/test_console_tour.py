@@ -31,6 +31,9 @@ PROJECT = Path(__file__).resolve().parents[2]
 STOP_SECONDS = 30
 VIEWPORT = {"width": 1440, "height": 900}
 
+# Syncing happens in the background, on the app's 1-second clock: room for a loaded machine.
+expect.set_options(timeout=PAGE_TIMEOUT_MS)
+
 pytestmark = [
     needs_chromium,
     pytest.mark.skipif(
@@ -96,8 +99,9 @@ class Console:
         return self.page.locator("#tool-panel")
 
     async def credential(self, crm: str, label: str) -> str:
-        panel = await self.tool(crm)
-        return await panel.locator(f'[data-credential="{label}"]').inner_text()
+        await self.tool(crm)
+        drawn = self.page.locator(f'#tool-panel[data-crm="{crm.lower()}"]')
+        return await drawn.locator(f'[data-credential="{label}"]').inner_text()
 
     async def save_settings(self, mode: str, **choices: str) -> None:
         await self.command("/crm settings")

@@ -14,15 +14,26 @@ function answerLine(answer) {
 // --- the outreach tool ---------------------------------------------------------------------
 
 let lastAnswer = null;
+// What the person chose, kept when the panel is drawn again: drawing must not undo a choice.
+const chosen = { sequence: null, unchecked: new Set(), events: new Map() };
 
 // `current()` says whether this drawing is still wanted once the answer is in.
 export async function outreachPanel(panel, me, post, current) {
   const state = await (await fetch(`/console/outreach?user=${encodeURIComponent(me)}`)).json();
   if (!current()) return;
   const redraw = () => outreachPanel(panel, me, post, current);
-  const name = el("input", { id: "sequence-name", value: state.sequences.at(-1)?.name ?? "Senior Backend Q4" });
+  const name = el("input", {
+    id: "sequence-name",
+    value: chosen.sequence ?? state.sequences.at(-1)?.name ?? "Senior Backend Q4",
+    oninput: (event) => { chosen.sequence = event.target.value; },
+  });
   const samples = state.samples.map((c) => el("label", { class: "sample" }, [
-    el("input", { type: "checkbox", value: c.email, checked: true }),
+    el("input", {
+      type: "checkbox",
+      value: c.email,
+      checked: !chosen.unchecked.has(c.email),
+      onchange: (event) => chosen.unchecked[event.target.checked ? "delete" : "add"](c.email),
+    }),
     el("span", {}, [
       el("strong", {}, `${c.first_name} ${c.last_name}`), ` · ${c.title}, ${c.company}`,
       el("small", {}, c.email + (c.email === "jane@example.com" ? " (already in every CRM)" : "")),
@@ -52,8 +63,11 @@ export async function outreachPanel(panel, me, post, current) {
 
 function sequenceTable(sequence, events, post, redraw) {
   const rows = sequence.contacts.map((contact) => {
-    const choice = el("select", { "aria-label": `Event for ${contact.email}` },
-      events.map((label) => el("option", { value: label }, label)));
+    const key = `${sequence.id}/${contact.email}`;
+    const choice = el("select", {
+      "aria-label": `Event for ${contact.email}`,
+      onchange: (event) => chosen.events.set(key, event.target.value),
+    }, events.map((label) => el("option", { value: label, selected: chosen.events.get(key) === label }, label)));
     return el("tr", {}, [
       el("td", {}, [
         el("strong", {}, `${contact.first_name} ${contact.last_name}`),
