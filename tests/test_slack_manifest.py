@@ -71,40 +71,37 @@ BOTH = pytest.mark.parametrize("app", [HTTP, SOCKET], ids=["http", "socket-mode"
 
 
 @cache
-def _calls() -> tuple[tuple[str, str, tuple[Any, ...]], ...]:
-    """(receiver, attribute, constant arguments) of every ``x.attr(...)`` call in bot/."""
+def _calls() -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """(attribute, constant arguments) of every ``x.attr(...)`` call in bot/."""
     found = []
     for path in sorted(BOT.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                receiver = node.func.value
-                name = receiver.id if isinstance(receiver, ast.Name) else ""
                 constants = tuple(a.value for a in node.args if isinstance(a, ast.Constant))
-                found.append((name, node.func.attr, constants))
+                found.append((node.func.attr, constants))
     return tuple(found)
 
 
 def listened(kind: str) -> set[str]:
-    """What ``app.<kind>("...")`` listeners of bot/ answer (commands, events...)."""
-    return {
-        str(args[0]) for name, attr, args in _calls() if name == "app" and attr == kind and args
-    }
+    """What ``<bolt app>.<kind>("...")`` listeners of bot/ answer (commands, events...),
+    whatever the app object is called where they are registered."""
+    return {str(args[0]) for attr, args in _calls() if attr == kind and args}
 
 
 def listens(kind: str) -> bool:
-    return any(name == "app" and attr == kind for name, attr, _ in _calls())
+    return any(attr == kind for attr, _ in _calls())
 
 
 def events_handled() -> set[str]:
     events = listened("event")
-    if any(attr == "enable_token_revocation_listeners" for _, attr, _ in _calls()):
+    if listens("enable_token_revocation_listeners"):
         events |= REVOCATION_EVENTS
     return events
 
 
 def methods_called() -> set[str]:
     """Slack Web API methods the code calls, by the SDK's names (``chat_postMessage``)."""
-    attributes = {attr for _, attr, _ in _calls()}
+    attributes = {attr for attr, _ in _calls()}
     return {method for method in known_methods() if method.replace(".", "_") in attributes}
 
 
