@@ -25,10 +25,11 @@ from pydantic import SecretStr
 from bot.app import Runtime, create_app
 from bot.settings import Settings
 from bot.slack_install.oauth import BOT_SCOPES
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET, eventually
 from tests.scenarios.test_slack_install import install
 from tests.support import slack_requests as sr
 from tests.support.emulators import HostRouter
+from tests.support.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT = ROOT / "bot"
@@ -241,21 +242,30 @@ def declared_events() -> Iterator[tuple[str, dict[str, Any]]]:
         yield name, EVENTS[name]()
 
 
-async def post_event(http: httpx.AsyncClient, event: dict[str, Any]) -> httpx.Response:
+async def answered(
+    http: httpx.AsyncClient, slack: FakeSlack, event: dict[str, Any], done: Callable[[], Any]
+) -> None:
+    """The app answers the event 200 and finishes what it does with it (``done``)."""
+    homes = len(slack.calls_to("views.publish"))
     body, headers = sr.event_callback(SIGNING_SECRET, event)
-    return await http.post("/slack/events", content=body, headers=headers)
+    response = await http.post("/slack/events", content=body, headers=headers)
+    assert response.status_code == 200, (event["type"], response.status_code, response.text)
+    if event["type"] == "app_home_opened":
+        await slack.wait_for("views.publish", homes + 1)
+    await eventually(done)
 
 
-async def test_single_workspace_mode_answers_every_declared_event(http: httpx.AsyncClient) -> None:
-    for name, event in declared_events():
-        response = await post_event(http, event)
-        assert response.status_code == 200, (name, response.status_code, response.text)
+async def test_single_workspace_mode_answers_every_declared_event(
+    http: httpx.AsyncClient, fake_slack: FakeSlack
+) -> None:
+    for _, event in declared_events():
+        await answered(http, fake_slack, event, lambda: True)
 
 
 @pytest.fixture
-async def multi_http(
+async def multi(
     settings: Settings, crm_apps: dict[str, Any]
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
     """The app in multi-workspace (OAuth install) mode."""
     oauth = settings.model_copy(
         update={
@@ -269,14 +279,19 @@ async def multi_http(
     await runtime.start(clock=False)
     transport = httpx.ASGITransport(app=create_app(runtime, clock=False))
     async with httpx.AsyncClient(transport=transport, base_url=oauth.base_url) as client:
-        yield client
+        yield runtime, client
     await runtime.stop()
 
 
 async def test_multi_workspace_mode_answers_every_declared_event(
-    multi_http: httpx.AsyncClient,
+    multi: tuple[Runtime, httpx.AsyncClient], fake_slack: FakeSlack
 ) -> None:
+    runtime, http = multi
+
+    async def token_deleted() -> bool:
+        return await runtime.slack_clients.for_workspace("T0001") is None
+
     for name, event in declared_events():
-        assert (await install(multi_http)).status_code == 200
-        response = await post_event(multi_http, event)
-        assert response.status_code == 200, (name, response.status_code, response.text)
+        assert (await install(http)).status_code == 200
+        done = token_deleted if name in REVOCATION_EVENTS else (lambda: True)
+        await answered(http, fake_slack, event, done)

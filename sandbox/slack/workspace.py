@@ -62,7 +62,7 @@ class Workspace:
         self.version = 0
         self._changed = asyncio.Event()
         self._counter = itertools.count(1)
-        self._last_ts = 0.0
+        self._last_us = 0
 
     # ------------------------------------------------------------------ change notification
 
@@ -81,8 +81,8 @@ class Workspace:
 
     def next_ts(self) -> str:
         """A message timestamp: the time now, unique and increasing within the workspace."""
-        self._last_ts = max(time.time(), self._last_ts + 0.000001)
-        return f"{self._last_ts:.6f}"
+        self._last_us = max(time.time_ns() // 1000, self._last_us + 1)
+        return f"{self._last_us // 1_000_000}.{self._last_us % 1_000_000:06d}"
 
     def next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._counter):08X}"
