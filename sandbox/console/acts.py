@@ -32,9 +32,12 @@ SLACK_SECONDS = 3.0
 
 @dataclass(frozen=True)
 class Outcome:
+    """``answer``: the app's answer body; ``slow``: it took longer than Slack waits."""
+
     ok: bool
     error: str | None = None
     answer: Any = None
+    slow: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ class Acts:
             team_id=TEAM_ID,
             channel_id=channel,
             # Slack sends the message along, except an ephemeral one (it keeps no copy).
-            message=None if ephemeral else _without_private(message),
+            message=None if ephemeral else message,
             container=container,
             response_url=url,
             trigger_id=self._trigger(user),
@@ -195,7 +198,7 @@ class Acts:
         if response.status_code != 200:
             return Outcome(False, f"dispatch_failed (HTTP {response.status_code})")
         slow = response.elapsed.total_seconds() > SLACK_SECONDS
-        return Outcome(True, "slower than Slack's 3 seconds" if slow else None, _answer(response))
+        return Outcome(True, answer=_answer(response), slow=slow)
 
     def _trigger(self, user: str) -> str:
         trigger = sr.new_trigger_id()
@@ -219,7 +222,3 @@ def _answer(response: httpx.Response) -> Any:
         return response.json()
     except json.JSONDecodeError:
         return {"text": response.text}
-
-
-def _without_private(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in message.items() if k != "author"}

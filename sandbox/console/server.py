@@ -140,7 +140,7 @@ def _posted(act: Callable[[Body], Awaitable[Any]]) -> Callable[[web.Request], Aw
         except (KeyError, IndexError, ValueError) as exc:
             return _json({"ok": False, "error": f"the page is out of date: {exc}"}, 409)
         if isinstance(result, Outcome):
-            return _json({"ok": result.ok, "error": result.error, "answer": result.answer})
+            return _json(result.__dict__)
         return _json(result)
 
     return route

@@ -53,7 +53,7 @@ export async function post(path, body) {
   });
   const answer = await response.json().catch(() => ({ ok: false, error: response.statusText }));
   if (answer.ok === false && answer.error) toast(`The app did not take that: ${answer.error}`);
-  else if (answer.error) toast(`Note: ${answer.error}`, "warning");
+  if (answer.slow) toast("The app took longer than the 3 seconds Slack waits for an answer", "warning");
   if (response.status === 409) await refresh();
   return answer;
 }
@@ -187,7 +187,7 @@ function messageNode(message, channel) {
     el("div", { class: "message-body" }, [
       el("div", { class: "message-meta" }, [
         el("strong", {}, author),
-        fromApp || message.author ? el("span", { class: "app-badge" }, "APP") : null,
+        fromApp ? el("span", { class: "app-badge" }, "APP") : null,
         el("time", {}, timeOf(message.ts)),
       ]),
       body,
