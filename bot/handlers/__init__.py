@@ -13,6 +13,7 @@ from bot.handlers import (
     disconnect,
     home,
     imports,
+    lifecycle,
     mapping,
     resync,
     sequences,
@@ -39,5 +40,6 @@ def register_all(app: AsyncApp, runtime: Runtime) -> None:
         home,
         mapping,
         team,
+        lifecycle,
     ):
         module.register(app, runtime)
