@@ -35,6 +35,7 @@ SALESFORCE_CLIENT_ID = "3MVG9-suite-client"
 SALESFORCE_CLIENT_SECRET = "suite-client-secret-3e7d"
 SALESFORCE_CALLBACK = "http://bot.test/oauth/salesforce/callback"
 SALESFORCE_USER = "sync@acme.test"
+SALESFORCE_PASSWORD = "suite-password"
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def _ashby(**options: Any) -> ashby.AshbyState:
 def _salesforce(**options: Any) -> salesforce.SalesforceState:
     state = salesforce.SalesforceState(login_url=SALESFORCE_LOGIN_URL, **options)
     state.oauth.add_client(SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET, [SALESFORCE_CALLBACK])
-    state.oauth.add_user(SALESFORCE_USER, "suite-password", SALESFORCE_INSTANCE_URL)
+    state.oauth.add_user(SALESFORCE_USER, SALESFORCE_PASSWORD, SALESFORCE_INSTANCE_URL)
     return state
 
 

@@ -3,6 +3,11 @@
 url = await login_button_url(user, slack)        # /crm connect salesforce → the button
 form = LoginForm.parse(html)                     # the emulator's authorize page
 data = form.fill(USERNAME, PASSWORD, "Allow")    # what the browser would post
+callback = await sign_in(http, browser, url, USERNAME, PASSWORD)   # all of it, as a browser
+await http.get(path_of(callback))                # back to the app: the connection is made
+
+``http`` is a client of the app (it keeps the app's cookies, like a browser), ``browser`` one
+of the emulator's login host.
 """
 
 from __future__ import annotations
@@ -10,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
 
 from tests.support.blockkit import assert_valid_view
 from tests.support.driver import SlackUser
@@ -47,6 +55,53 @@ async def login_button_url(user: SlackUser, slack: FakeSlack) -> str:
     before = len(slack.views)
     await user.command("connect salesforce")
     return button_url(await newest_view(slack, before + 1))
+
+
+def path_of(url: str) -> str:
+    """The path and query of an absolute URL of the app (its client has the base URL)."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+async def open_start(http: httpx.AsyncClient, start_url: str) -> str:
+    """Open the link from Slack in the app; returns the Salesforce authorize URL."""
+    assert "/oauth/salesforce/start?state=" in start_url, start_url
+    response = await http.get(path_of(start_url))
+    assert response.status_code == 302, response.text
+    return response.headers["location"]
+
+
+async def submit_login(
+    browser: httpx.AsyncClient,
+    authorize_url: str,
+    username: str,
+    password: str,
+    button: str = "Allow",
+) -> httpx.Response:
+    """Fill in Salesforce's login page and press ``button``; Salesforce's answer."""
+    assert "/services/oauth2/authorize?" in authorize_url, authorize_url
+    page = await browser.get(authorize_url)
+    assert page.status_code == 200, page.text
+    form = LoginForm.parse(page.text)
+    target = urljoin(authorize_url, form.action or authorize_url)
+    return await browser.post(target, data=form.fill(username, password, button))
+
+
+async def sign_in(
+    http: httpx.AsyncClient,
+    browser: httpx.AsyncClient,
+    start_url: str,
+    username: str,
+    password: str,
+    button: str = "Allow",
+) -> str:
+    """From the link in Slack to Salesforce's redirect back to the app: the callback URL."""
+    authorize_url = await open_start(http, start_url)
+    answer = await submit_login(browser, authorize_url, username, password, button)
+    assert answer.status_code in (302, 303), answer.text
+    callback = answer.headers["location"]
+    assert "/oauth/salesforce/callback?" in callback, callback
+    return callback
 
 
 @dataclass
