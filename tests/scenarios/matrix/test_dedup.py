@@ -41,18 +41,36 @@ async def test_exists_alert_keep(crm: str, me: Recruiter) -> None:
     assert "kept syncing" in me.slack.calls_to("response_url")[-1].args["text"]
 
 
-@pytest.mark.parametrize("crm", crms())
-async def test_exists_alert_skip(crm: str, me: Recruiter) -> None:
-    existing = me.crm.seed_person("bob@acme.com", "Bob", "Existing")
-    await me.connect()  # deduplication is on by default; no alert channel: a DM
-
-    alert = await alert_about(me, "bob@acme.com")
+async def skip_the_alert_about(me: Recruiter, email: str) -> str:
+    """Connect (deduplication is on by default; no alert channel: a DM), get the alert about
+    ``email`` and press Skip contact; what ``/crm status <email>`` then says."""
+    await me.connect()
+    alert = await alert_about(me, email)
     dm = alert.args["channel"]
     assert dm.startswith("D")
     await me.user.click(alert.args["blocks"], "Skip contact", channel_id=dm)
-    await me.send(emailed("replied", "bob@acme.com"))
+    await me.send(emailed("replied", email))
     await me.settle()
+    return await me.status(email)
 
+
+@pytest.mark.parametrize("crm", crms())
+async def test_exists_alert_skip(crm: str, me: Recruiter) -> None:
+    existing = me.crm.seed_person("bob@acme.com", "Bob", "Existing")
+    status = await skip_the_alert_about(me, "bob@acme.com")
     assert me.records("bob@acme.com") == [existing]
     assert me.crm.activities_of(existing) == []
-    assert "Status: skipped after the duplicate warning" in await me.status("bob@acme.com")
+    assert "Status: skipped after the duplicate warning" in status
+
+
+@pytest.mark.parametrize("crm", ["ashby"])  # the same words for every CRM
+@pytest.mark.xfail(
+    strict=True,
+    reason="/crm status <email> shows the skip reason's mention escaped ('Skipped by "
+    "&lt;@U0001&gt;'), so Slack prints the raw text instead of naming who skipped: "
+    "bot/views/status.py timeline_message escapes the reason that bot/services/dedup.py writes "
+    "with a <@user> mention",
+)
+async def test_status_names_who_skipped(crm: str, me: Recruiter) -> None:
+    me.crm.seed_person("bob@acme.com", "Bob", "Existing")
+    assert "Skipped by <@U0001>" in await skip_the_alert_about(me, "bob@acme.com")
