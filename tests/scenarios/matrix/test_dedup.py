@@ -12,16 +12,18 @@ from tests.support.fake_slack import Call
 
 
 async def alert_about(me: Recruiter, email: str) -> Call:
+    """Add ``email`` to a sequence: the one "Exists in" alert about it."""
     await me.send(added(email))
     await me.settle()
-    [alert] = me.sent(f"Exists in {me.profile.crm}")
-    assert email.lower() in alert.args["text"] and "Sequence seq-1" in alert.args["text"]
+    [alert] = me.sent(f"Exists in {me.profile.crm}: {email.lower()}")
+    assert "Sequence seq-1" in alert.args["text"]
     return alert
 
 
 @pytest.mark.parametrize("crm", crms())
-async def test_exists_alert_keep(crm: str, me: Recruiter) -> None:
-    existing = me.crm.seed_person("bob@acme.com", "Bob", "Existing")
+async def test_exists_alert(crm: str, me: Recruiter) -> None:
+    bob = me.crm.seed_person("bob@acme.com", "Bob", "Existing")
+    cal = me.crm.seed_person("cal@acme.com", "Cal", "Existing")
     answers = {"Options": ["dedup", "activity"], "Alert channel": ALERTS}
     if me.profile.jobs:
         job = me.crm.seed_job("Staff Engineer")
@@ -29,38 +31,26 @@ async def test_exists_alert_keep(crm: str, me: Recruiter) -> None:
     await me.connect()
     await me.settings(answers)
 
-    alert = await alert_about(me, "Bob@Acme.com")
-    assert alert.args["channel"] == ALERTS and existing in str(alert.args["blocks"])
-    assert me.crm.jobs_of(existing) == []  # nothing synced before the decision
-    await me.user.click(alert.args["blocks"], "Keep syncing", channel_id=ALERTS)
+    keep = await alert_about(me, "Bob@Acme.com")
+    assert keep.args["channel"] == ALERTS and bob in str(keep.args["blocks"])
+    assert me.crm.jobs_of(bob) == []  # nothing synced before the decision
+    await me.user.click(keep.args["blocks"], "Keep syncing", channel_id=ALERTS)
     await me.settle()
-
-    assert me.records("bob@acme.com") == [existing]
+    assert me.records("bob@acme.com") == [bob]
     if me.profile.jobs:
-        assert me.crm.jobs_of(existing) == [job]
+        assert me.crm.jobs_of(bob) == [job]
     assert "kept syncing" in me.slack.calls_to("response_url")[-1].args["text"]
 
-
-async def skip_the_alert_about(me: Recruiter, email: str) -> str:
-    """Connect (deduplication is on by default; no alert channel: a DM), get the alert about
-    ``email`` and press Skip contact; what ``/crm status <email>`` then says."""
-    await me.connect()
-    alert = await alert_about(me, email)
-    dm = alert.args["channel"]
+    await me.settings({"Alert channel": None})  # no channel: a DM to the sequence owner
+    skip = await alert_about(me, "cal@acme.com")
+    dm = skip.args["channel"]
     assert dm.startswith("D")
-    await me.user.click(alert.args["blocks"], "Skip contact", channel_id=dm)
-    await me.send(emailed("replied", email))
+    await me.user.click(skip.args["blocks"], "Skip contact", channel_id=dm)
+    await me.send(emailed("replied", "cal@acme.com"))
     await me.settle()
-    return await me.status(email)
-
-
-@pytest.mark.parametrize("crm", crms())
-async def test_exists_alert_skip(crm: str, me: Recruiter) -> None:
-    existing = me.crm.seed_person("bob@acme.com", "Bob", "Existing")
-    status = await skip_the_alert_about(me, "bob@acme.com")
-    assert me.records("bob@acme.com") == [existing]
-    assert me.crm.activities_of(existing) == []
-    assert "Status: skipped after the duplicate warning" in status
+    assert me.records("cal@acme.com") == [cal]
+    assert me.crm.jobs_of(cal) == [] and me.crm.activities_of(cal) == []
+    assert "Status: skipped after the duplicate warning" in await me.status("cal@acme.com")
 
 
 @pytest.mark.parametrize("crm", ["ashby"])  # the same words for every CRM
@@ -73,4 +63,7 @@ async def test_exists_alert_skip(crm: str, me: Recruiter) -> None:
 )
 async def test_status_names_who_skipped(crm: str, me: Recruiter) -> None:
     me.crm.seed_person("bob@acme.com", "Bob", "Existing")
-    assert "Skipped by <@U0001>" in await skip_the_alert_about(me, "bob@acme.com")
+    await me.connect()  # deduplication is on by default
+    alert = await alert_about(me, "bob@acme.com")
+    await me.user.click(alert.args["blocks"], "Skip contact", channel_id=alert.args["channel"])
+    assert "Skipped by <@U0001>" in await me.status("bob@acme.com")
