@@ -14,20 +14,21 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import Runtime
 from bot.settings import Settings
 from bot.storage import models as m
 from bot.storage.models import ConnectionStatus, utcnow
-from bot.storage.repos import Repo
 from sandbox.salesforce import SalesforceState
 from sandbox.salesforce import create_app as salesforce_app
 from tests.conftest import SIGNING_SECRET, TEAM, USER
+from tests.scenarios.conftest import send_events
 from tests.support import salesforce_login as login
 from tests.support.blockkit import assert_valid_message, assert_valid_view
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
+from tests.support.outreach import make_event
 from tests.support.salesforce_login import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -270,10 +271,7 @@ async def test_an_expired_state_is_refused_and_nothing_is_stored(
     runtime: Runtime,
 ):
     callback = await sign_in(http, emulator, await login_button_url(user, fake_slack))
-    async with runtime.db.session() as session:
-        await session.execute(
-            update(m.OAuthState).values(expires_at=utcnow() - timedelta(seconds=1))
-        )
+    runtime.oauth.now = lambda: utcnow() + timedelta(minutes=10, seconds=1)
 
     response = await http.get(path_of(callback))
 
@@ -363,15 +361,23 @@ async def test_a_code_salesforce_rejects_is_refused_and_explained_in_slack(
 # --- reconnecting ---------------------------------------------------------------------------
 
 
-async def _needs_reauth(runtime: Runtime) -> m.Connection:
-    async with runtime.db.session() as session:
-        conn = await session.scalar(select(m.Connection))
-        conn.status = ConnectionStatus.NEEDS_REAUTH
-        conn.status_reason = "Salesforce no longer accepts this connection (invalid_grant)."
-        conn.paused_until = utcnow() + timedelta(days=365)
-        conn.sync_mode = "on_reply"
-        await session.flush()
-        return conn
+async def lose_access(
+    runtime: Runtime, user: SlackUser, slack: FakeSlack, salesforce: SalesforceState
+) -> m.Connection:
+    """Sync on reply (/crm settings), then Salesforce revokes the app's access and the next
+    sync pass meets the refusal: the connection needs a new sign-in and the DM is queued."""
+    before = len(slack.views)
+    await user.command("settings")
+    await user.submit(await newest_view(slack, before + 1), {"Sync contacts": "on_reply"})
+    for token in salesforce.oauth.active_refresh_tokens():
+        salesforce.oauth.revoke_refresh_token(token)
+    await send_events(user.http, [make_event(type="email.replied")])
+    for _ in range(2):  # the sync pass, then the alert it queued
+        await runtime.clock.tick()
+        await runtime.runner.drain()
+    [conn] = await connections(runtime)
+    assert conn.status == ConnectionStatus.NEEDS_REAUTH
+    return conn
 
 
 async def test_reconnect_from_the_reauth_dm_logs_in_again_and_resumes_syncing(
@@ -380,14 +386,13 @@ async def test_reconnect_from_the_reauth_dm_logs_in_again_and_resumes_syncing(
     user: SlackUser,
     fake_slack: FakeSlack,
     runtime: Runtime,
+    salesforce: SalesforceState,
 ):
     first = await sign_in(http, emulator, await login_button_url(user, fake_slack))
     assert (await http.get(path_of(first))).status_code == 200
-    old = await _needs_reauth(runtime)
-    async with runtime.db.session() as session:
-        await Repo(session, TEAM).add_reauth_alert(USER)
-    await runtime.notifier.post_pending(TEAM)
+    old = await lose_access(runtime, user, fake_slack, salesforce)
     dm = fake_slack.last_call("chat.postMessage")
+    assert "reconnected" in dm.args["text"]
     assert_valid_message(dm.args["blocks"], dm.args["text"])
 
     views = len(fake_slack.views)
