@@ -20,7 +20,13 @@ from tests.support.driver import SlackUser
 from tests.support.emulators import SALESFORCE_PASSWORD, SALESFORCE_USER, SEEDS
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.outreach import make_event
-from tests.support.salesforce_login import login_button_url, path_of, sign_in, submit_login
+from tests.support.salesforce_login import (
+    login_button_url,
+    open_start,
+    path_of,
+    sign_in,
+    submit_login,
+)
 
 ALERTS = "C0ALERTS"
 # Before any connection of a test: activity normal syncing leaves out, a resync backfills.
@@ -63,6 +69,8 @@ def input_block(view: dict[str, Any], label: str) -> dict[str, Any]:
 
 
 class Recruiter:
+    """One teammate (a Slack user) of one CRM, and that CRM's emulator to seed and read."""
+
     def __init__(
         self,
         user: SlackUser,
@@ -109,12 +117,14 @@ class Recruiter:
         return await self.say(f"status {email}")
 
     async def connect(self, secret: str | None = None) -> Any:
-        """Connect this teammate's CRM: the credential modal's answer (a dict), or for an OAuth
-        CRM the app's answer to the browser coming back from the login page."""
+        """Connect this teammate's CRM: the credential modal's answer (a dict; ``secret``
+        replaces the right one), or for an OAuth CRM the app's answer to the browser coming
+        back from the login page."""
         if self.profile.oauth:
             start = await login_button_url(self.user, self.slack)
-            password = secret or SALESFORCE_PASSWORD
-            callback = await sign_in(self.http, self.browser, start, SALESFORCE_USER, password)
+            callback = await sign_in(
+                self.http, self.browser, start, SALESFORCE_USER, SALESFORCE_PASSWORD
+            )
             return await self.http.get(path_of(callback))
         known = SEEDS[self.profile.kind].credentials(self.crm.state)
         answers = {label: known[name] for label, name in self.profile.credentials}
@@ -125,8 +135,7 @@ class Recruiter:
 
     async def log_in_wrongly(self) -> httpx.Response:
         """Salesforce: the login page answered with a wrong password."""
-        start = await login_button_url(self.user, self.slack)
-        authorize = (await self.http.get(path_of(start))).headers["location"]
+        authorize = await open_start(self.http, await login_button_url(self.user, self.slack))
         return await submit_login(self.browser, authorize, SALESFORCE_USER, "not-the-password")
 
     async def job_option(self, view: dict[str, Any], label: str, title: str) -> dict[str, Any]:
