@@ -18,14 +18,6 @@ from bot.tasks import jobs
 from sandbox.salesforce import SalesforceState
 from tests.conftest import TEAM
 from tests.scenarios.conftest import membership_of, send_events
-from tests.scenarios.matrix.fixtures import (  # noqa: F401  (fixtures)
-    browser,
-    emulator,
-    me,
-    profile,
-    settings,
-    validated_slack,
-)
 from tests.scenarios.matrix.recruiter import Recruiter
 from tests.support.blockkit import assert_valid_message
 from tests.support.outreach import OMIT, make_event
@@ -75,16 +67,11 @@ def crm() -> str:
     return "salesforce"
 
 
-@pytest.fixture
-def teammate(me: Recruiter) -> Recruiter:  # noqa: F811  (the fixture imported above)
-    return me
-
-
-async def connect_salesforce(teammate: Recruiter) -> None:
+async def connect_salesforce(me: Recruiter) -> None:
     """Log in on Salesforce's pages from /crm connect, then settings: no duplicate warning
     step (rule 5 alone prevents duplicates), activity tracking on."""
-    assert (await teammate.connect()).status_code == 200
-    await teammate.settings({"Options": ["activity"]})
+    assert (await me.connect()).status_code == 200
+    await me.settings({"Options": ["activity"]})
 
 
 async def states(runtime: Runtime) -> Counter[str]:
@@ -94,7 +81,7 @@ async def states(runtime: Runtime) -> Counter[str]:
 
 
 async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplicates(
-    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, teammate: Recruiter
+    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, me: Recruiter
 ) -> None:
     emails = [f"person{i:03d}@prospect{i % 7}.example" for i in range(500)]
     existing: dict[str, tuple[str, str]] = {}
@@ -105,7 +92,7 @@ async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplica
             existing[email] = ("Contact", salesforce.add_contact(email, f"Last{i}"))
     converted_to = existing[emails[3]][1]  # a converted Lead of a Contact is not linked to
     salesforce.add_lead(emails[3], "Last3", converted_to=converted_to)
-    await connect_salesforce(teammate)
+    await connect_salesforce(me)
     salesforce.reset_calls()
 
     events = [added(e, i) for i, e in enumerate(emails)] + [sent(e) for e in emails]
@@ -163,9 +150,9 @@ async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplica
 
 
 async def test_revoked_access_pauses_and_asks_to_reconnect(
-    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, teammate: Recruiter
+    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, me: Recruiter
 ) -> None:
-    await connect_salesforce(teammate)
+    await connect_salesforce(me)
     for token in salesforce.oauth.active_refresh_tokens():
         salesforce.oauth.revoke_refresh_token(token)
     await send_events(http, [added("jane@acme.example", 1)])
@@ -182,9 +169,9 @@ async def test_revoked_access_pauses_and_asks_to_reconnect(
 
 
 async def test_used_up_api_allowance_pauses_the_connection_without_failing_contacts(
-    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, teammate: Recruiter
+    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, me: Recruiter
 ) -> None:
-    await connect_salesforce(teammate)
+    await connect_salesforce(me)
     salesforce.reset_calls()
     salesforce.set_api_usage(15_000, limit=15_000)
     await send_events(http, [added("jane@acme.example", 1)])
@@ -201,7 +188,7 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
     # The teammate is told once, in a DM, that syncing waits for the allowance.
     await runtime.runner.submit(jobs.post_alerts())
     await runtime.runner.drain()
-    [dm] = [c.args for c in teammate.sent("paused")]
+    [dm] = [c.args for c in me.sent("paused")]
     assert dm["channel"] == "DU0001"
     assert "paused" in dm["text"] and "nothing is lost" in dm["text"]
     assert "daily API allowance" in str(dm["blocks"])
@@ -209,5 +196,5 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
     await run_passes(runtime, TEAM, CONNECTION)  # still paused: no call, no second DM
     await runtime.runner.submit(jobs.post_alerts())
     await runtime.runner.drain()
-    assert len(teammate.sent("paused")) == 1
+    assert len(me.sent("paused")) == 1
     assert len(salesforce.log) == 1

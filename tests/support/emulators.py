@@ -33,7 +33,8 @@ SALESFORCE_LOGIN_URL = "https://login.salesforce.test"
 SALESFORCE_INSTANCE_URL = "https://acme.my.salesforce.test"
 SALESFORCE_CLIENT_ID = "3MVG9-suite-client"
 SALESFORCE_CLIENT_SECRET = "suite-client-secret-3e7d"
-SALESFORCE_CALLBACK = "http://bot.test/oauth/salesforce/callback"
+APP_URL = "http://bot.test"  # the app's public URL in the suite
+SALESFORCE_CALLBACK = f"{APP_URL}/oauth/salesforce/callback"
 SALESFORCE_USER = "sync@acme.test"
 SALESFORCE_PASSWORD = "suite-password"
 

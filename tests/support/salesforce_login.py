@@ -19,8 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from tests.support.blockkit import assert_valid_view
-from tests.support.driver import SlackUser
+from tests.support.driver import SlackUser, opened_view
 from tests.support.fake_slack import FakeSlack
 
 CLIENT_ID = "3MVG9-test-consumer-key"
@@ -28,18 +27,6 @@ CLIENT_SECRET = "test-consumer-secret-0123456789"
 USERNAME = "ada@acme.example"
 PASSWORD = "correct horse battery staple"
 LOGIN_BUTTON = "Log in to Salesforce"
-
-
-async def newest_view(slack: FakeSlack, count: int) -> dict[str, Any]:
-    """The modal the bot opened, once ``count`` views exist (opening happens after the ack);
-    every view it sent is checked against the Block Kit schema."""
-    from tests.conftest import eventually
-
-    await eventually(lambda: len(slack.views) >= count)
-    for call in slack.calls:
-        if call.method in ("views.open", "views.update", "views.push"):
-            assert_valid_view(call.args["view"])
-    return list(slack.views.values())[count - 1]
 
 
 def button_url(view: dict[str, Any], text: str = LOGIN_BUTTON) -> str:
@@ -54,7 +41,7 @@ async def login_button_url(user: SlackUser, slack: FakeSlack) -> str:
     """Type ``/crm connect salesforce`` and return the URL behind the login button."""
     before = len(slack.views)
     await user.command("connect salesforce")
-    return button_url(await newest_view(slack, before + 1))
+    return button_url(await opened_view(slack, before + 1))
 
 
 def path_of(url: str) -> str:

@@ -26,7 +26,7 @@ from tests.conftest import SIGNING_SECRET, TEAM, USER
 from tests.scenarios.conftest import send_events
 from tests.support import salesforce_login as login
 from tests.support.blockkit import assert_valid_message, assert_valid_view
-from tests.support.driver import SlackUser
+from tests.support.driver import SlackUser, opened_view
 from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import make_event
 from tests.support.salesforce_login import (
@@ -36,7 +36,6 @@ from tests.support.salesforce_login import (
     USERNAME,
     button_url,
     login_button_url,
-    newest_view,
     open_start,
     path_of,
 )
@@ -154,7 +153,7 @@ async def test_picking_salesforce_in_the_picker_shows_the_login_button(
     user: SlackUser, fake_slack: FakeSlack
 ):
     await user.command("connect")
-    picker = await newest_view(fake_slack, 1)
+    picker = await opened_view(fake_slack, 1)
     await user.pick(picker, "CRM", "salesforce")
     assert_valid_view((await fake_slack.wait_for("views.update")).args["view"])
     updated = fake_slack.views[picker["id"]]
@@ -170,7 +169,7 @@ async def test_without_client_credentials_the_modal_names_the_missing_variables(
     runtime.settings.salesforce_client_secret = None
 
     await user.command("connect salesforce")
-    view = await newest_view(fake_slack, 1)
+    view = await opened_view(fake_slack, 1)
 
     shown = str(view["blocks"])
     assert "SALESFORCE_CLIENT_ID" in shown and "SALESFORCE_CLIENT_SECRET" in shown
@@ -368,7 +367,7 @@ async def lose_access(
     sync pass meets the refusal: the connection needs a new sign-in and the DM is queued."""
     before = len(slack.views)
     await user.command("settings")
-    await user.submit(await newest_view(slack, before + 1), {"Sync contacts": "on_reply"})
+    await user.submit(await opened_view(slack, before + 1), {"Sync contacts": "on_reply"})
     for token in salesforce.oauth.active_refresh_tokens():
         salesforce.oauth.revoke_refresh_token(token)
     await send_events(user.http, [make_event(type="email.replied")])
@@ -397,7 +396,7 @@ async def test_reconnect_from_the_reauth_dm_logs_in_again_and_resumes_syncing(
 
     views = len(fake_slack.views)
     await user.click(dm.args["blocks"], "Reconnect Salesforce", channel_id="D0001")
-    modal = await newest_view(fake_slack, views + 1)
+    modal = await opened_view(fake_slack, views + 1)
     assert "needs a new sign-in" in str(modal["blocks"])
     again = await sign_in(http, emulator, button_url(modal))
     response = await http.get(path_of(again))

@@ -1,6 +1,6 @@
-"""Fixtures of the feature matrix: a test takes ``crm`` (parametrised with
-``profiles.crms(...)``, or a fixture naming one CRM) and gets ``me``, a teammate of that CRM's
-emulator, not yet connected. The matrix's conftest imports them; so can any scenario module."""
+"""Fixtures of the feature matrix, for every scenario test (tests/scenarios/conftest.py
+imports them): a test takes ``crm`` (parametrised with ``profiles.crms(...)``, or a fixture
+naming one CRM) and gets ``me``, a teammate of that CRM's emulator, not yet connected."""
 
 from __future__ import annotations
 
@@ -11,20 +11,12 @@ import httpx
 import pytest
 
 from bot.app import Runtime
-from bot.settings import Settings
 from tests.connectors.conformance.harness import Harness
 from tests.scenarios.matrix.profiles import PROFILES, Profile
 from tests.scenarios.matrix.recruiter import Recruiter
 from tests.scenarios.surface import validated_slack  # noqa: F401  (fixture)
 from tests.support.driver import SlackUser
-from tests.support.emulators import SALESFORCE_CALLBACK, SALESFORCE_LOGIN_URL
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """OAuth redirects come back to the app's test host, which Salesforce's app allows."""
-    public_url = SALESFORCE_CALLBACK.removesuffix("/oauth/salesforce/callback")
-    return settings.model_copy(update={"public_url": public_url})
+from tests.support.emulators import SALESFORCE_LOGIN_URL
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ import httpx
 
 from bot.app import Runtime
 from bot.storage.models import utcnow
-from tests.conftest import eventually
+from tests.conftest import OUTREACH_SECRET, eventually
 from tests.connectors.conformance.harness import Harness
-from tests.scenarios.conftest import opened_view, send_events
 from tests.scenarios.matrix.profiles import PROFILES, Profile
-from tests.support.driver import SlackUser
+from tests.support.driver import SlackUser, opened_view
 from tests.support.emulators import SALESFORCE_PASSWORD, SALESFORCE_USER, SEEDS
 from tests.support.fake_slack import Call, FakeSlack
-from tests.support.outreach import make_event
+from tests.support.outreach import make_event, post_events
 from tests.support.salesforce_login import (
     login_button_url,
     open_start,
@@ -202,7 +201,7 @@ class Recruiter:
     # --- the outreach tool and the clock -----------------------------------------------------
 
     async def send(self, *events: dict[str, Any]) -> dict[str, Any]:
-        return await send_events(self.http, list(events))
+        return await post_events(self.http, OUTREACH_SECRET, list(events))
 
     async def settle(self) -> None:
         """Let the app's clock find and run every due pass (passes can make more work due)."""

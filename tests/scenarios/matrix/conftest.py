@@ -1,8 +1,0 @@
-from tests.scenarios.matrix.fixtures import (  # noqa: F401  (fixtures)
-    browser,
-    emulator,
-    me,
-    profile,
-    settings,
-    validated_slack,
-)
