@@ -101,16 +101,35 @@ class Recruiter:
         await self.user.command(command)
         return await opened_view(self.slack, before + 1)
 
+    def replies(self, to: str) -> list[dict[str, Any]]:
+        """What the bot sent through the response_urls of ``to``: "cmd" (slash commands) or
+        "alert" (buttons on messages), oldest first."""
+        return [
+            c.args
+            for c in self.slack.calls_to("response_url")
+            if c.args.get("_path", "").endswith(f"/{to}")
+        ]
+
+    async def _reply(self, to: str, before: int) -> dict[str, Any]:
+        await eventually(lambda: len(self.replies(to)) > before)
+        return self.replies(to)[before]
+
     async def say(self, command: str, *, later: bool = False) -> str:
         """What ``/crm <command>`` answers: its acknowledgement, or (when it has none, or
         ``later``) what it sends afterwards through the response_url."""
-        before = len(self.slack.calls_to("response_url"))
+        before = len(self.replies("cmd"))
         ack = await self.user.command(command)
         if ack.text and not later:
             return ack.json()["text"]
-        await eventually(lambda: len(self.slack.calls_to("response_url")) > before)
-        reply = self.slack.calls_to("response_url")[before].args
+        reply = await self._reply("cmd", before)
         return f"{reply.get('text')}\n{reply.get('blocks') or ''}"
+
+    async def press(self, message: Call, button: str) -> str:
+        """Press ``button`` on a message the bot posted; the text it replaces the message with."""
+        before = len(self.replies("alert"))
+        blocks, channel = message.args["blocks"], message.args["channel"]
+        await self.user.click(blocks, button, channel_id=channel)
+        return (await self._reply("alert", before))["text"]
 
     async def status(self, email: str) -> str:
         return await self.say(f"status {email}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import eventually
 from tests.scenarios.matrix.profiles import crms
 from tests.scenarios.matrix.recruiter import Recruiter, input_block
 
@@ -30,7 +31,7 @@ async def connected(me: Recruiter) -> None:
     if me.profile.oauth:
         page = await me.connect()
         assert page.status_code == 200 and f"Connected to {me.profile.crm}" in page.text
-        assert me.sent("is connected")
+        await eventually(lambda: me.sent("is connected"))  # and the teammate is told in Slack
     else:
         form = await me.open(f"connect {me.profile.kind}")
         labels = [b["label"]["text"] for b in form["blocks"] if b["type"] == "input"]

@@ -34,18 +34,16 @@ async def test_exists_alert(crm: str, me: Recruiter) -> None:
     keep = await alert_about(me, "Bob@Acme.com")
     assert keep.args["channel"] == ALERTS and bob in str(keep.args["blocks"])
     assert me.crm.jobs_of(bob) == []  # nothing synced before the decision
-    await me.user.click(keep.args["blocks"], "Keep syncing", channel_id=ALERTS)
+    assert "kept syncing" in await me.press(keep, "Keep syncing")
     await me.settle()
     assert me.records("bob@acme.com") == [bob]
     if me.profile.jobs:
         assert me.crm.jobs_of(bob) == [job]
-    assert "kept syncing" in me.slack.calls_to("response_url")[-1].args["text"]
 
     await me.settings({"Alert channel": None})  # no channel: a DM to the sequence owner
     skip = await alert_about(me, "cal@acme.com")
-    dm = skip.args["channel"]
-    assert dm.startswith("D")
-    await me.user.click(skip.args["blocks"], "Skip contact", channel_id=dm)
+    assert skip.args["channel"].startswith("D")
+    assert "skipped it" in await me.press(skip, "Skip contact")
     await me.send(emailed("replied", "cal@acme.com"))
     await me.settle()
     assert me.records("cal@acme.com") == [cal]
@@ -65,5 +63,5 @@ async def test_status_names_who_skipped(crm: str, me: Recruiter) -> None:
     me.crm.seed_person("bob@acme.com", "Bob", "Existing")
     await me.connect()  # deduplication is on by default
     alert = await alert_about(me, "bob@acme.com")
-    await me.user.click(alert.args["blocks"], "Skip contact", channel_id=alert.args["channel"])
+    await me.press(alert, "Skip contact")
     assert "Skipped by <@U0001>" in await me.status("bob@acme.com")
