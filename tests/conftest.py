@@ -28,11 +28,12 @@ from sandbox.kernel import State, Transport
 from sandbox.pcrecruiter import PCRecruiterState
 from sandbox.recruiterflow import RecruiterflowState
 from sandbox.salesforce import SalesforceState
-from tests.support.emulators import PCR_LOGIN as PCR_FIELDS
 from tests.support.emulators import (
+    APP_URL,
     SEEDS,
     HostRouter,
 )
+from tests.support.emulators import PCR_LOGIN as PCR_FIELDS
 from tests.support.fake_slack import FakeSlack
 from tests.support.postgres import PostgresUnavailable, create_database, postgres_server
 
@@ -142,6 +143,7 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.base_url,
+        public_url=APP_URL,
         outreach_webhook_secret=OUTREACH_SECRET,
         encryption_keys=TEST_KEY,
         **{k: v for seed in SEEDS.values() for k, v in seed.settings().items()},
@@ -188,7 +190,7 @@ async def runtime(settings: Settings, crm_apps: dict[str, Any]) -> AsyncIterator
 async def http(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     """The bot's own ASGI app, reached through real HTTP semantics (no socket)."""
     transport = httpx.ASGITransport(app=create_app(runtime, clock=False))
-    async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url=APP_URL) as client:
         yield client
 
 

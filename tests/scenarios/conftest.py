@@ -9,26 +9,23 @@ from sqlalchemy import select
 from bot.app import Runtime
 from bot.storage import models as m
 from sandbox.ashby import AshbyState
-from tests.conftest import OUTREACH_SECRET, SIGNING_SECRET, eventually
-from tests.support.blockkit import assert_valid_view
-from tests.support.driver import SlackUser
+from tests.conftest import OUTREACH_SECRET, SIGNING_SECRET
+from tests.scenarios.matrix.fixtures import (  # noqa: F401  (fixtures: the feature matrix's teammate)
+    browser,
+    emulator,
+    me,
+    profile,
+)
+from tests.scenarios.surface import validated_slack  # noqa: F401  (fixture)
+from tests.support.driver import SlackUser, opened_view
 from tests.support.emulators import ASHBY_KEY
 from tests.support.fake_slack import FakeSlack
-from tests.support.outreach import outreach_request
+from tests.support.outreach import post_events
 
 
 @pytest.fixture
 def user(http: httpx.AsyncClient, fake_slack: FakeSlack) -> SlackUser:
     return SlackUser(http, fake_slack, SIGNING_SECRET)
-
-
-async def opened_view(slack: FakeSlack, count: int) -> dict[str, Any]:
-    """The modal the bot opened, once ``count`` views exist (opening happens after the ack)."""
-    await eventually(lambda: len(slack.views) >= count)
-    for call in slack.calls:
-        if call.method in ("views.open", "views.update", "views.push"):
-            assert_valid_view(call.args["view"])
-    return list(slack.views.values())[count - 1]
 
 
 async def connect_ashby(user: SlackUser, slack: FakeSlack, key: str = ASHBY_KEY) -> dict[str, Any]:
@@ -39,10 +36,7 @@ async def connect_ashby(user: SlackUser, slack: FakeSlack, key: str = ASHBY_KEY)
 
 
 async def send_events(http: httpx.AsyncClient, events: list[dict[str, Any]]) -> dict[str, Any]:
-    body, headers = outreach_request(OUTREACH_SECRET, events)
-    response = await http.post("/outreach/events", content=body, headers=headers)
-    assert response.status_code == 202, response.text
-    return response.json()
+    return await post_events(http, OUTREACH_SECRET, events)
 
 
 async def membership_of(runtime: Runtime, email: str, sequence_id: str = "seq-42") -> m.Membership:

@@ -3,11 +3,9 @@ contacts, the real scheduler syncs them into the Ashby emulator, alerts reach fa
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import Runtime
 from bot.storage import models as m
@@ -131,112 +129,6 @@ async def test_contacts_sync_once_with_job_notes_and_duplicate_alert(
     assert len(ashby.applications) == 2
     assert sum(ashby.calls.values()) == calls_before
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
-
-
-async def test_skip_on_the_alert_leaves_the_contact_out(
-    user: SlackUser,
-    fake_slack: FakeSlack,
-    runtime: Runtime,
-    ashby: AshbyState,
-    http: httpx.AsyncClient,
-    connected,
-) -> None:
-    ashby.add_candidate("Bob Existing", "bob@acme.com")
-    await send_events(http, [added("bob@acme.com", "Bob")])
-    alert = (await eventually(lambda: fake_slack.calls_to("chat.postMessage")))[-1].args
-    await user.click(alert["blocks"], "Skip contact", channel_id=ALERTS)
-    await eventually(lambda: fake_slack.calls_to("response_url"))
-    bob = await membership_of(runtime, "bob@acme.com")
-    assert bob.sync_state == SyncState.DISMISSED
-    assert "Skipped by <@U0001>" in bob.sync_reason
-    await send_events(http, [make_event(type="email.replied", contact={"email": "bob@acme.com"})])
-    await run_passes(runtime, "T0001", 1)
-    assert (await membership_of(runtime, "bob@acme.com")).sync_state == SyncState.DISMISSED
-    assert ashby.calls["candidate.create"] == 0
-
-
-async def test_same_contact_in_two_sequences_is_one_record_on_both_jobs(
-    runtime: Runtime,
-    ashby: AshbyState,
-    http: httpx.AsyncClient,
-    connected,
-) -> None:
-    default_job = connected
-    other_job = ashby.add_job("Staff Engineer")
-    await send_events(http, [added("jane@acme.com", "Jane", seq="seq-1")])
-    await eventually(lambda: synced(runtime, "jane@acme.com", "seq-1"))
-    await send_events(http, [added("first@acme.com", "First", seq="seq-2")])
-    async with runtime.db.session() as session:  # the job picked for seq-2 (/crm sequence)
-        await session.execute(
-            update(m.Sequence).where(m.Sequence.external_id == "seq-2").values(job_id=other_job.id)
-        )
-    await send_events(http, [added("jane@acme.com", "Jane", seq="seq-2")])
-    await eventually(lambda: synced(runtime, "jane@acme.com", "seq-2"))
-    [jane] = candidates_with(ashby, "jane@acme.com")
-    assert len(candidates_with(ashby, "jane@acme.com")) == 1
-    assert {a.job_id for a in ashby.applications_for(jane.id)} == {default_job.id, other_job.id}
-
-
-async def test_modes_disabled_sequences_and_reasons(
-    user: SlackUser,
-    fake_slack: FakeSlack,
-    runtime: Runtime,
-    ashby: AshbyState,
-    http: httpx.AsyncClient,
-) -> None:
-    await connect_ashby(user, fake_slack)
-    await configure(user, fake_slack, {"Sync contacts": "on_reply", "Options": ["activity"]})
-    await send_events(http, [added("amy@acme.com", "Amy"), added("ben@acme.com", "Ben")])
-    await run_passes(runtime, "T0001", 1)
-    amy = await membership_of(runtime, "amy@acme.com")
-    assert amy.sync_state == SyncState.WAITING and "reply" in amy.sync_reason
-    assert ashby.calls["candidate.create"] == 0
-
-    await send_events(http, [make_event(type="email.replied", contact={"email": "amy@acme.com"})])
-    await run_passes(runtime, "T0001", 1)
-    assert await synced(runtime, "amy@acme.com")
-    assert len(candidates_with(ashby, "amy@acme.com")) == 1
-    assert not candidates_with(ashby, "ben@acme.com")
-
-    async with runtime.db.session() as session:
-        await session.execute(update(m.Sequence).values(sync_disabled=True))
-    await send_events(
-        http,
-        [
-            added("cat@acme.com", "Cat"),
-            make_event(type="email.replied", contact={"email": "ben@acme.com"}),
-        ],
-    )
-    await run_passes(runtime, "T0001", 1)
-    for email in ("cat@acme.com", "ben@acme.com"):
-        membership = await membership_of(runtime, email)
-        assert membership.sync_state == SyncState.SKIPPED and "disabled" in membership.sync_reason
-    assert ashby.calls["candidate.create"] == 1
-
-
-async def test_activity_before_the_connection_is_not_pushed(
-    user: SlackUser,
-    fake_slack: FakeSlack,
-    runtime: Runtime,
-    ashby: AshbyState,
-    http: httpx.AsyncClient,
-) -> None:
-    long_ago = (utcnow() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    await send_events(
-        http,
-        [
-            added("jane@acme.com", "Jane", occurred_at=long_ago),
-            make_event(type="email.sent", occurred_at=long_ago),
-        ],
-    )
-    await connect_ashby(user, fake_slack)
-    await send_events(http, [make_event(type="email.opened")])
-    async with runtime.db.session() as session:  # what a resync will do; here by hand
-        await session.execute(update(m.Membership).values(sync_state=SyncState.PENDING))
-    await run_passes(runtime, "T0001", 1)
-    [jane] = candidates_with(ashby, "jane@acme.com")
-    notes = ashby.notes_for(jane.id)
-    assert len(notes) == 1 and "opened" in notes[0].content.lower()
 
 
 async def test_revoked_key_pauses_dms_and_resumes_after_reconnect(

@@ -6,13 +6,13 @@ import httpx
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.services.mapping import MappingRow, add_version
 from bot.storage import models as m
 from bot.storage.repos import Repo
 from tests.conftest import SIGNING_SECRET
 from tests.scenarios.conftest import connect_ashby, opened_view
 from tests.support.blockkit import assert_valid_view
 from tests.support.driver import SlackUser
+from tests.support.emulators import RF_KEY
 from tests.support.fake_slack import FakeSlack
 
 ALERTS = "C0ALERTS"
@@ -27,18 +27,19 @@ async def connection(runtime: Runtime, user_id: str) -> m.Connection | None:
         return await Repo(session, "T0001").connection_for(user_id)
 
 
-async def add_foreign_connection(runtime: Runtime, user_id: str, kind: str) -> None:
-    """A teammate connected to another CRM (only the row matters to cloning)."""
-    async with runtime.db.session() as session:
-        session.add(
-            m.Connection(
-                workspace_id="T0001",
-                user_id=user_id,
-                kind=kind,
-                credentials=runtime.box.encrypt_json({"k": "v"}),
-                sync_mode="on_reply",
-            )
-        )
+async def connect_recruiterflow(user: SlackUser, slack: FakeSlack) -> None:
+    """A teammate connected to another CRM than the owner."""
+    before = len(slack.views)
+    await user.command("connect recruiterflow")
+    await user.submit(await opened_view(slack, before + 1), {"API key": RF_KEY})
+
+
+async def map_company_to_location(user: SlackUser, slack: FakeSlack) -> None:
+    updates = len(slack.calls_to("views.update"))
+    await user.command("mapping")
+    update = await slack.wait_for("views.update", updates + 1)  # once the field list is in
+    answers = {"Row 1: source": "field:company", "Row 1: Ashby field": "location"}
+    await user.submit(slack.views[update.args["view_id"]], answers)
 
 
 async def test_owner_clones_settings_to_connected_teammates_and_skips_others(
@@ -48,21 +49,13 @@ async def test_owner_clones_settings_to_connected_teammates_and_skips_others(
     owner, ben = teammate(http, fake_slack, "U0001"), teammate(http, fake_slack, "U0002")
     await connect_ashby(owner, fake_slack)
     await connect_ashby(ben, fake_slack)
-    await add_foreign_connection(runtime, "U0004", "salesforce")
+    await connect_recruiterflow(teammate(http, fake_slack, "U0004"), fake_slack)
 
     before = len(fake_slack.views)
     await owner.command("settings")
     settings_view = await opened_view(fake_slack, before + 1)
     await owner.submit(settings_view, {"Sync contacts": "on_reply", "Alert channel": ALERTS})
-    async with runtime.db.session() as session:
-        source = await Repo(session, "T0001").connection_for("U0001")
-        await add_version(
-            Repo(session, "T0001"),
-            source.id,
-            "Candidate",
-            [MappingRow("field", "company", "location", "string")],
-            "U0001",
-        )
+    await map_company_to_location(owner, fake_slack)
 
     before = len(fake_slack.views)
     await owner.command("clone")
@@ -75,7 +68,7 @@ async def test_owner_clones_settings_to_connected_teammates_and_skips_others(
     assert "<@U0002>" in text.split("Skipped")[0]
     assert "<@U0001>: that is you" in text
     assert "<@U0003>: has no CRM connected" in text
-    assert "<@U0004>: is connected to Salesforce, not Ashby" in text
+    assert "<@U0004>: is connected to Recruiterflow, not Ashby" in text
 
     copied = await connection(runtime, "U0002")
     assert (copied.sync_mode, copied.alert_channel_id) == ("on_reply", ALERTS)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import Runtime
 from bot.storage import models as m
@@ -210,12 +210,9 @@ async def test_contacts_sync_with_jobs_and_activities_once(
     bob = crelate.add_contact("Bob", "Existing", "bob@acme.com", record_type=2)
     await send_events(http, [added(times, "jane@acme.com", "Jane"), added(times, "x@y.co", "X")])
     await send_events(http, [added(times, "Bob@Acme.com", "Bob", seq="seq-7")])
-    async with runtime.db.session() as session:
-        await session.execute(
-            update(m.Sequence)
-            .where(m.Sequence.external_id == "seq-7")
-            .values(job_id=sequence_job["Id"], job_name=sequence_job["Name"])
-        )
+    before = len(fake_slack.views)
+    await user.command("sequence seq-7")  # Bob's sequence picks its own job before he syncs
+    await user.submit(await opened_view(fake_slack, before + 1), {"Job": job_answer(sequence_job)})
     events = [
         email_event(times, "sent", "jane@acme.com"),
         email_event(times, "replied", "jane@acme.com", sentiment="interested"),

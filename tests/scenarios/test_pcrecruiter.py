@@ -5,7 +5,7 @@ through the scheduler; an expired session is renewed on the way."""
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import Runtime
 from bot.storage import models as m
@@ -15,7 +15,6 @@ from tests.scenarios.conftest import opened_view, send_events
 from tests.scenarios.test_ashby_sync import added, make_event, synced
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
-from tests.support.tasks import run_passes
 
 FIELDS = ["Database ID", "Username", "Password", "API key", "App ID"]
 
@@ -129,30 +128,3 @@ async def test_contacts_and_email_activity_sync_once_across_an_expired_session(
     assert len(pcrecruiter.candidates) == 2
     assert len(pcrecruiter.activities_of(jane["CandidateId"])) == 1
     assert sum(pcrecruiter.calls.values()) == calls
-
-
-async def test_activity_from_before_the_connection_is_not_pushed_by_normal_syncing(
-    user: SlackUser,
-    fake_slack: FakeSlack,
-    runtime: Runtime,
-    pcrecruiter: PCRecruiterState,
-    http: httpx.AsyncClient,
-) -> None:
-    from datetime import timedelta
-
-    from bot.storage.models import SyncState, utcnow
-
-    long_ago = (utcnow() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    await send_events(
-        http,
-        [
-            added("jane@acme.com", "Jane", occurred_at=long_ago),
-            make_event(type="email.sent", occurred_at=long_ago),
-        ],
-    )
-    await connect(user, fake_slack, PCR_LOGIN)
-    async with runtime.db.session() as session:  # what a resync does; its command is elsewhere
-        await session.execute(update(m.Membership).values(sync_state=SyncState.PENDING))
-    await run_passes(runtime, "T0001", 1)
-    [jane] = pcrecruiter.candidates_with("jane@acme.com")
-    assert pcrecruiter.activities_of(jane["CandidateId"]) == []

@@ -4,7 +4,7 @@ choose Candidate or Contact and a default job, then contacts sync through the sc
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import Runtime
 from bot.storage import models as m
@@ -15,7 +15,6 @@ from tests.scenarios.test_ashby_sync import added, make_event, synced
 from tests.support.driver import SlackUser
 from tests.support.emulators import RF_KEY
 from tests.support.fake_slack import FakeSlack
-from tests.support.tasks import run_passes
 
 
 async def connect(user: SlackUser, slack: FakeSlack, key: str) -> dict:
@@ -105,14 +104,11 @@ async def test_contacts_sync_once_onto_default_and_sequence_jobs_with_activities
         ],
     )
     await eventually(lambda: synced(runtime, "jane@acme.com", "seq-1"))
-    # The second sequence picks its own job (what /crm sequence stores) before Jane joins it.
+    # The second sequence picks its own job in /crm sequence before Jane joins it.
     await send_events(http, [added("first@acme.com", "First", seq="seq-2")])
-    async with runtime.db.session() as session:
-        await session.execute(
-            update(m.Sequence)
-            .where(m.Sequence.external_id == "seq-2")
-            .values(job_id=str(other_job.id))
-        )
+    before = len(fake_slack.views)
+    await user.command("sequence seq-2")
+    await user.submit(await opened_view(fake_slack, before + 1), {"Job": job_answer(other_job)})
     await send_events(http, [added("jane@acme.com", "Jane", seq="seq-2")])
     await eventually(lambda: synced(runtime, "jane@acme.com", "seq-2"))
 
@@ -129,22 +125,6 @@ async def test_contacts_sync_once_onto_default_and_sequence_jobs_with_activities
     await runtime.runner.drain()
     assert len(recruiterflow.activities_of(jane.id)) == 1
     assert sum(recruiterflow.calls.values()) == calls
-
-
-async def test_contacts_sync_as_client_contacts_when_chosen(
-    user: SlackUser,
-    fake_slack: FakeSlack,
-    runtime: Runtime,
-    recruiterflow: RecruiterflowState,
-    http: httpx.AsyncClient,
-) -> None:
-    await connect(user, fake_slack, RF_KEY)
-    await user.submit(await settings_view(user, fake_slack), {"Sync as": "Contact"})
-    await send_events(http, [added("cto@acme.com", "Cto")])
-    await run_passes(runtime, "T0001", 1)
-    assert await synced(runtime, "cto@acme.com")
-    [person] = recruiterflow.people_with_email("cto@acme.com")
-    assert person.kind == "contact"
 
 
 async def test_an_existing_contact_is_flagged_before_anything_syncs(

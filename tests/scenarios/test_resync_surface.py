@@ -6,10 +6,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import update
 
 from bot.app import Runtime
-from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 from sandbox.ashby import AshbyState
 from tests.conftest import eventually
@@ -17,6 +15,7 @@ from tests.scenarios.conftest import (
     candidates_with,
     connect_ashby,
     membership_of,
+    opened_view,
     send_events,
 )
 from tests.scenarios.surface import (
@@ -33,6 +32,12 @@ from tests.support.outreach import make_event
 pytestmark = pytest.mark.usefixtures("validated_slack")
 
 LONG_AGO = (utcnow() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def edit_sequence(user: SlackUser, slack: FakeSlack, seq: str, answers: dict) -> None:
+    before = len(slack.views)
+    await user.command(f"sequence {seq}")
+    await user.submit(await opened_view(slack, before + 1), answers)
 
 
 async def preview_of(fake_slack: FakeSlack) -> dict:
@@ -142,10 +147,7 @@ async def test_bulk_resync_without_backfill_and_disabled_sequence(
 
     # A disabled sequence: the preview offers nothing to confirm.
     await send_events(http, [added("zed@acme.com", seq="seq-7")])
-    async with runtime.db.session() as session:
-        await session.execute(
-            update(m.Sequence).where(m.Sequence.external_id == "seq-7").values(sync_disabled=True)
-        )
+    await edit_sequence(user, fake_slack, "seq-7", {"Options": ["disable"]})
     fake_slack.reset()
     await user.command("resync seq-7")
     preview = await preview_of(fake_slack)
@@ -175,8 +177,7 @@ async def test_resync_one_contact_syncs_it_or_says_why_not(
     assert "already synced" in again["text"]
     assert ashby.calls["candidate.create"] == 1
 
-    async with runtime.db.session() as session:
-        await session.execute(update(m.Sequence).values(sync_mode="on_reply"))
+    await edit_sequence(user, fake_slack, "seq-42", {"Sync contacts": "on_reply"})
     await send_events(http, [added("ben@acme.com", occurred_at=LONG_AGO)])
     await user.command("resync seq-42 ben@acme.com")
     waiting = await reply_number(fake_slack, 3)

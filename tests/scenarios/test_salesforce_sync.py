@@ -8,23 +8,23 @@ import math
 from collections import Counter
 
 import httpx
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.services.connections import connect
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 from bot.tasks import jobs
 from sandbox.salesforce import SalesforceState
-from tests.conftest import TEAM, USER
+from tests.conftest import TEAM
 from tests.scenarios.conftest import membership_of, send_events
+from tests.scenarios.matrix.recruiter import Recruiter
 from tests.support.blockkit import assert_valid_message
-from tests.support.emulators import SALESFORCE_CLIENT_ID, SALESFORCE_INSTANCE_URL, SALESFORCE_USER
-from tests.support.fake_slack import FakeSlack
 from tests.support.outreach import OMIT, make_event
 from tests.support.tasks import run_passes
 
 SEQUENCE = {"id": "seq-sf", "name": "Enterprise AEs Q4"}
+CONNECTION = 1  # the teammate's, made through Slack
 # Fields the event helper fills in by default; email events here name the contact only.
 CONTACT_DEFAULTS = (
     "first_name",
@@ -62,25 +62,16 @@ def sent(email: str, seq: dict[str, str] = SEQUENCE) -> dict:
     )
 
 
-async def connect_salesforce(runtime: Runtime, salesforce: SalesforceState) -> int:
-    """What the OAuth callback does after the code exchange: verify, encrypt, save."""
-    refresh_token = salesforce.oauth.grant_refresh_token(SALESFORCE_CLIENT_ID, SALESFORCE_USER)
-    identity = await connect(
-        runtime.db,
-        runtime.box,
-        runtime.connector,
-        workspace_id=TEAM,
-        user_id=USER,
-        kind="salesforce",
-        credentials={"refresh_token": refresh_token, "instance_url": SALESFORCE_INSTANCE_URL},
-    )
-    assert identity == f"{SALESFORCE_USER} (acme.my.salesforce.test)"
-    async with runtime.db.session() as session:
-        conn = await session.scalar(select(m.Connection))
-        assert refresh_token not in conn.credentials
-        conn.dedup_enabled = False  # no warning step: rule 5 alone prevents duplicates
-        conn.activity_enabled = True
-        return conn.id
+@pytest.fixture
+def crm() -> str:
+    return "salesforce"
+
+
+async def connect_salesforce(me: Recruiter) -> None:
+    """Log in on Salesforce's pages from /crm connect, then settings: no duplicate warning
+    step (rule 5 alone prevents duplicates), activity tracking on."""
+    assert (await me.connect()).status_code == 200
+    await me.settings({"Options": ["activity"]})
 
 
 async def states(runtime: Runtime) -> Counter[str]:
@@ -90,7 +81,7 @@ async def states(runtime: Runtime) -> Counter[str]:
 
 
 async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplicates(
-    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient
+    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, me: Recruiter
 ) -> None:
     emails = [f"person{i:03d}@prospect{i % 7}.example" for i in range(500)]
     existing: dict[str, tuple[str, str]] = {}
@@ -101,13 +92,13 @@ async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplica
             existing[email] = ("Contact", salesforce.add_contact(email, f"Last{i}"))
     converted_to = existing[emails[3]][1]  # a converted Lead of a Contact is not linked to
     salesforce.add_lead(emails[3], "Last3", converted_to=converted_to)
-    conn_id = await connect_salesforce(runtime, salesforce)
+    await connect_salesforce(me)
     salesforce.reset_calls()
 
     events = [added(e, i) for i, e in enumerate(emails)] + [sent(e) for e in emails]
     answer = await send_events(http, events)
     assert (answer["accepted"], answer["rejected"]) == (1000, [])
-    await run_passes(runtime, TEAM, conn_id)
+    await run_passes(runtime, TEAM, CONNECTION)
 
     assert await states(runtime) == {SyncState.SYNCED: 500}
     # One person per email across Leads and Contacts; existing ones linked, not created.
@@ -153,40 +144,21 @@ async def test_a_500_contact_sequence_syncs_with_the_fewest_calls_and_no_duplica
 
     # Replays and another pass change nothing and call nothing.
     assert (await send_events(http, events))["duplicates"] == 1000
-    await run_passes(runtime, TEAM, conn_id)
+    await run_passes(runtime, TEAM, CONNECTION)
     assert sum(salesforce.calls.values()) == lookups + collections
     assert len(salesforce.records["Task"]) == 500
 
 
-async def test_sync_as_contact_per_sequence(
-    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient
-) -> None:
-    conn_id = await connect_salesforce(runtime, salesforce)
-    seq = {"id": "seq-contacts", "name": "Customers"}
-    await send_events(http, [added("first@acme.example", 1, seq)])
-    async with runtime.db.session() as session:  # what /crm sequence sets before adding more
-        await session.execute(
-            update(m.Sequence)
-            .where(m.Sequence.external_id == "seq-contacts")
-            .values(sync_as="Contact")
-        )
-    await send_events(http, [added("second@acme.example", 2, seq)])
-    await run_passes(runtime, TEAM, conn_id)
-    for email in ("first@acme.example", "second@acme.example"):
-        assert [p[0] for p in salesforce.people_with_email(email)] == ["Contact"]
-        assert (await membership_of(runtime, email, "seq-contacts")).sync_state == "synced"
-
-
 async def test_revoked_access_pauses_and_asks_to_reconnect(
-    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient
+    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, me: Recruiter
 ) -> None:
-    conn_id = await connect_salesforce(runtime, salesforce)
+    await connect_salesforce(me)
     for token in salesforce.oauth.active_refresh_tokens():
         salesforce.oauth.revoke_refresh_token(token)
     await send_events(http, [added("jane@acme.example", 1)])
-    await run_passes(runtime, TEAM, conn_id)
+    await run_passes(runtime, TEAM, CONNECTION)
     async with runtime.db.session() as session:
-        conn = await session.get(m.Connection, conn_id)
+        conn = await session.get(m.Connection, CONNECTION)
         alerts = (await session.scalars(select(m.Alert))).all()
     assert conn.status == "needs_reauth"
     assert "reconnect" in conn.status_reason.lower()
@@ -197,14 +169,15 @@ async def test_revoked_access_pauses_and_asks_to_reconnect(
 
 
 async def test_used_up_api_allowance_pauses_the_connection_without_failing_contacts(
-    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, fake_slack: FakeSlack
+    runtime: Runtime, salesforce: SalesforceState, http: httpx.AsyncClient, me: Recruiter
 ) -> None:
-    conn_id = await connect_salesforce(runtime, salesforce)
+    await connect_salesforce(me)
+    salesforce.reset_calls()
     salesforce.set_api_usage(15_000, limit=15_000)
     await send_events(http, [added("jane@acme.example", 1)])
-    await run_passes(runtime, TEAM, conn_id)
+    await run_passes(runtime, TEAM, CONNECTION)
     async with runtime.db.session() as session:
-        conn = await session.get(m.Connection, conn_id)
+        conn = await session.get(m.Connection, CONNECTION)
     assert conn.status == "active"
     assert conn.paused_until is not None and conn.paused_until > utcnow()
     assert "daily API allowance" in conn.status_reason
@@ -215,13 +188,13 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
     # The teammate is told once, in a DM, that syncing waits for the allowance.
     await runtime.runner.submit(jobs.post_alerts())
     await runtime.runner.drain()
-    [dm] = [c.args for c in fake_slack.calls_to("chat.postMessage")]
+    [dm] = [c.args for c in me.sent("paused")]
     assert dm["channel"] == "DU0001"
     assert "paused" in dm["text"] and "nothing is lost" in dm["text"]
     assert "daily API allowance" in str(dm["blocks"])
     assert_valid_message(dm["blocks"], dm["text"])
-    await run_passes(runtime, TEAM, conn_id)  # still paused: no call, no second DM
+    await run_passes(runtime, TEAM, CONNECTION)  # still paused: no call, no second DM
     await runtime.runner.submit(jobs.post_alerts())
     await runtime.runner.drain()
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert len(me.sent("paused")) == 1
     assert len(salesforce.log) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import Runtime
 from bot.storage import models as m
@@ -122,11 +122,11 @@ async def test_sequence_modal_saves_overrides_and_disable_stops_syncing(
     assert amy.sync_state == SyncState.SYNCED  # synced before: untouched by the change
 
     # Disable: a contact queued before the switch and one added after never sync (rule 3).
-    async with runtime.db.session() as session:
-        await session.execute(update(m.Sequence).values(sync_mode=None))
+    await user.command("sequence seq-42")
+    await user.submit(await opened_view(fake_slack, 3), {"Sync contacts": "inherit"})
     await send_events(http, [added("ben@acme.com")])
     await user.command("sequence Sequence seq-42")
-    view = await opened_view(fake_slack, 3)
+    view = await opened_view(fake_slack, 4)
     await user.submit(view, {"Options": ["disable"]})
     await send_events(http, [added("cat@acme.com")])
     await run_pass(runtime)
@@ -135,19 +135,6 @@ async def test_sequence_modal_saves_overrides_and_disable_stops_syncing(
         assert membership.sync_state == SyncState.SKIPPED
         assert "disabled" in membership.sync_reason
         assert not candidates_with(ashby, email)
-
-
-async def test_engine_skips_queued_contacts_of_a_sequence_disabled_later(
-    user: SlackUser, fake_slack: FakeSlack, runtime: Runtime, ashby: AshbyState, http
-) -> None:
-    await connect_ashby(user, fake_slack)
-    await send_events(http, [added("dan@acme.com")])
-    async with runtime.db.session() as session:  # disabled behind the modal's back
-        await session.execute(update(m.Sequence).values(sync_disabled=True))
-    await run_pass(runtime)
-    dan = await membership_of(runtime, "dan@acme.com")
-    assert dan.sync_state == SyncState.SKIPPED and "disabled" in dan.sync_reason
-    assert ashby.calls["candidate.create"] == 0
 
 
 async def test_sequence_needs_a_connection_and_a_name(user: SlackUser) -> None:

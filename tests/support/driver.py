@@ -7,8 +7,20 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import eventually
 from tests.support import slack_requests as sr
+from tests.support.blockkit import assert_valid_view
 from tests.support.fake_slack import FakeSlack
+
+
+async def opened_view(slack: FakeSlack, count: int) -> dict[str, Any]:
+    """The modal the bot opened, once ``count`` views exist (opening happens after the ack);
+    every view it sent is checked against the Block Kit schema."""
+    await eventually(lambda: len(slack.views) >= count)
+    for call in slack.calls:
+        if call.method in ("views.open", "views.update", "views.push"):
+            assert_valid_view(call.args["view"])
+    return list(slack.views.values())[count - 1]
 
 
 class SlackUser:

@@ -33,8 +33,10 @@ SALESFORCE_LOGIN_URL = "https://login.salesforce.test"
 SALESFORCE_INSTANCE_URL = "https://acme.my.salesforce.test"
 SALESFORCE_CLIENT_ID = "3MVG9-suite-client"
 SALESFORCE_CLIENT_SECRET = "suite-client-secret-3e7d"
-SALESFORCE_CALLBACK = "http://bot.test/oauth/salesforce/callback"
+APP_URL = "http://bot.test"  # the app's public URL in the suite
+SALESFORCE_CALLBACK = f"{APP_URL}/oauth/salesforce/callback"
 SALESFORCE_USER = "sync@acme.test"
+SALESFORCE_PASSWORD = "suite-password"
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def _ashby(**options: Any) -> ashby.AshbyState:
 def _salesforce(**options: Any) -> salesforce.SalesforceState:
     state = salesforce.SalesforceState(login_url=SALESFORCE_LOGIN_URL, **options)
     state.oauth.add_client(SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET, [SALESFORCE_CALLBACK])
-    state.oauth.add_user(SALESFORCE_USER, "suite-password", SALESFORCE_INSTANCE_URL)
+    state.oauth.add_user(SALESFORCE_USER, SALESFORCE_PASSWORD, SALESFORCE_INSTANCE_URL)
     return state
 
 

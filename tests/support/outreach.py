@@ -16,9 +16,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from sandbox.outreach import sign_outreach
 
-__all__ = ["OMIT", "make_event", "make_events", "now_iso", "outreach_request", "sign_outreach"]
+__all__ = [
+    "OMIT",
+    "make_event",
+    "make_events",
+    "now_iso",
+    "outreach_request",
+    "post_events",
+    "sign_outreach",
+]
 
 STALE_SECONDS = 6 * 60
 NESTED = ("sequence", "contact", "message")
@@ -49,6 +59,16 @@ def outreach_request(
     if stale:
         ts -= STALE_SECONDS
     return body, sign_outreach(secret + "-wrong" if bad_signature else secret, body, ts)
+
+
+async def post_events(
+    http: httpx.AsyncClient, secret: str, events: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """POST signed events to the app's /outreach/events; its 202 answer."""
+    body, headers = outreach_request(secret, events)
+    response = await http.post("/outreach/events", content=body, headers=headers)
+    assert response.status_code == 202, response.text
+    return response.json()
 
 
 def now_iso() -> str:

@@ -3,6 +3,11 @@
 url = await login_button_url(user, slack)        # /crm connect salesforce → the button
 form = LoginForm.parse(html)                     # the emulator's authorize page
 data = form.fill(USERNAME, PASSWORD, "Allow")    # what the browser would post
+callback = await sign_in(http, browser, url, USERNAME, PASSWORD)   # all of it, as a browser
+await http.get(path_of(callback))                # back to the app: the connection is made
+
+``http`` is a client of the app (it keeps the app's cookies, like a browser), ``browser`` one
+of the emulator's login host.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
-from tests.support.blockkit import assert_valid_view
-from tests.support.driver import SlackUser
+import httpx
+
+from tests.support.driver import SlackUser, opened_view
 from tests.support.fake_slack import FakeSlack
 
 CLIENT_ID = "3MVG9-test-consumer-key"
@@ -20,18 +27,6 @@ CLIENT_SECRET = "test-consumer-secret-0123456789"
 USERNAME = "ada@acme.example"
 PASSWORD = "correct horse battery staple"
 LOGIN_BUTTON = "Log in to Salesforce"
-
-
-async def newest_view(slack: FakeSlack, count: int) -> dict[str, Any]:
-    """The modal the bot opened, once ``count`` views exist (opening happens after the ack);
-    every view it sent is checked against the Block Kit schema."""
-    from tests.conftest import eventually
-
-    await eventually(lambda: len(slack.views) >= count)
-    for call in slack.calls:
-        if call.method in ("views.open", "views.update", "views.push"):
-            assert_valid_view(call.args["view"])
-    return list(slack.views.values())[count - 1]
 
 
 def button_url(view: dict[str, Any], text: str = LOGIN_BUTTON) -> str:
@@ -46,7 +41,54 @@ async def login_button_url(user: SlackUser, slack: FakeSlack) -> str:
     """Type ``/crm connect salesforce`` and return the URL behind the login button."""
     before = len(slack.views)
     await user.command("connect salesforce")
-    return button_url(await newest_view(slack, before + 1))
+    return button_url(await opened_view(slack, before + 1))
+
+
+def path_of(url: str) -> str:
+    """The path and query of an absolute URL of the app (its client has the base URL)."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+async def open_start(http: httpx.AsyncClient, start_url: str) -> str:
+    """Open the link from Slack in the app; returns the Salesforce authorize URL."""
+    assert "/oauth/salesforce/start?state=" in start_url, start_url
+    response = await http.get(path_of(start_url))
+    assert response.status_code == 302, response.text
+    return response.headers["location"]
+
+
+async def submit_login(
+    browser: httpx.AsyncClient,
+    authorize_url: str,
+    username: str,
+    password: str,
+    button: str = "Allow",
+) -> httpx.Response:
+    """Fill in Salesforce's login page and press ``button``; Salesforce's answer."""
+    assert "/services/oauth2/authorize?" in authorize_url, authorize_url
+    page = await browser.get(authorize_url)
+    assert page.status_code == 200, page.text
+    form = LoginForm.parse(page.text)
+    target = urljoin(authorize_url, form.action or authorize_url)
+    return await browser.post(target, data=form.fill(username, password, button))
+
+
+async def sign_in(
+    http: httpx.AsyncClient,
+    browser: httpx.AsyncClient,
+    start_url: str,
+    username: str,
+    password: str,
+    button: str = "Allow",
+) -> str:
+    """From the link in Slack to Salesforce's redirect back to the app: the callback URL."""
+    authorize_url = await open_start(http, start_url)
+    answer = await submit_login(browser, authorize_url, username, password, button)
+    assert answer.status_code in (302, 303), answer.text
+    callback = answer.headers["location"]
+    assert "/oauth/salesforce/callback?" in callback, callback
+    return callback
 
 
 @dataclass

@@ -9,33 +9,35 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import Runtime
 from bot.settings import Settings
 from bot.storage import models as m
 from bot.storage.models import ConnectionStatus, utcnow
-from bot.storage.repos import Repo
 from sandbox.salesforce import SalesforceState
 from sandbox.salesforce import create_app as salesforce_app
 from tests.conftest import SIGNING_SECRET, TEAM, USER
+from tests.scenarios.conftest import send_events
+from tests.support import salesforce_login as login
 from tests.support.blockkit import assert_valid_message, assert_valid_view
-from tests.support.driver import SlackUser
+from tests.support.driver import SlackUser, opened_view
 from tests.support.fake_slack import FakeSlack
+from tests.support.outreach import make_event
 from tests.support.salesforce_login import (
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,
     USERNAME,
-    LoginForm,
     button_url,
     login_button_url,
-    newest_view,
+    open_start,
+    path_of,
 )
 
 PUBLIC_URL = "http://bot.test"
@@ -86,37 +88,13 @@ async def emulator(salesforce: SalesforceState, crm_apps: dict[str, Any]):
 # --- the browser's steps --------------------------------------------------------------------
 
 
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-async def open_start(http: httpx.AsyncClient, start_url: str) -> str:
-    """Open the link from Slack in the app; returns the Salesforce authorize URL."""
-    assert start_url.startswith(f"{PUBLIC_URL}/oauth/salesforce/start?state=")
-    response = await http.get(_path(start_url))
-    assert response.status_code == 302, response.text
-    return response.headers["location"]
-
-
-async def log_in(emulator: httpx.AsyncClient, authorize_url: str, button: str = "Allow") -> str:
-    """Fill in Salesforce's login page and press ``button``; returns the callback URL."""
-    assert authorize_url.startswith(f"{LOGIN_URL}/services/oauth2/authorize?")
-    page = await emulator.get(authorize_url)
-    assert page.status_code == 200, page.text
-    form = LoginForm.parse(page.text)
-    target = urljoin(authorize_url, form.action or authorize_url)
-    answer = await emulator.post(target, data=form.fill(USERNAME, PASSWORD, button))
-    assert answer.status_code in (302, 303), answer.text
-    callback = answer.headers["location"]
-    assert callback.startswith(CALLBACK_URL + "?"), callback
-    return callback
-
-
 async def sign_in(
     http: httpx.AsyncClient, emulator: httpx.AsyncClient, start_url: str, button: str = "Allow"
 ) -> str:
-    return await log_in(emulator, await open_start(http, start_url), button)
+    assert start_url.startswith(f"{PUBLIC_URL}/oauth/salesforce/start?state=")
+    callback = await login.sign_in(http, emulator, start_url, USERNAME, PASSWORD, button)
+    assert callback.startswith(CALLBACK_URL + "?"), callback
+    return callback
 
 
 def with_param(url: str, **changes: str) -> str:
@@ -175,7 +153,7 @@ async def test_picking_salesforce_in_the_picker_shows_the_login_button(
     user: SlackUser, fake_slack: FakeSlack
 ):
     await user.command("connect")
-    picker = await newest_view(fake_slack, 1)
+    picker = await opened_view(fake_slack, 1)
     await user.pick(picker, "CRM", "salesforce")
     assert_valid_view((await fake_slack.wait_for("views.update")).args["view"])
     updated = fake_slack.views[picker["id"]]
@@ -191,7 +169,7 @@ async def test_without_client_credentials_the_modal_names_the_missing_variables(
     runtime.settings.salesforce_client_secret = None
 
     await user.command("connect salesforce")
-    view = await newest_view(fake_slack, 1)
+    view = await opened_view(fake_slack, 1)
 
     shown = str(view["blocks"])
     assert "SALESFORCE_CLIENT_ID" in shown and "SALESFORCE_CLIENT_SECRET" in shown
@@ -206,7 +184,7 @@ async def test_start_binds_the_browser_with_a_cookie_and_redirects_with_pkce(
     http: httpx.AsyncClient, user: SlackUser, fake_slack: FakeSlack
 ):
     start_url = await login_button_url(user, fake_slack)
-    response = await http.get(_path(start_url))
+    response = await http.get(path_of(start_url))
 
     assert response.status_code == 302
     location = urlsplit(response.headers["location"])
@@ -230,7 +208,7 @@ async def test_login_stores_the_refresh_token_encrypted_and_tells_the_teammate(
     runtime: Runtime,
 ):
     callback = await sign_in(http, emulator, await login_button_url(user, fake_slack))
-    response = await http.get(_path(callback))
+    response = await http.get(path_of(callback))
 
     assert response.status_code == 200, response.text
     assert "Connected to Salesforce" in response.text and "close this tab" in response.text
@@ -254,10 +232,10 @@ async def test_a_replayed_callback_is_refused_and_changes_nothing(
     runtime: Runtime,
 ):
     callback = await sign_in(http, emulator, await login_button_url(user, fake_slack))
-    assert (await http.get(_path(callback))).status_code == 200
+    assert (await http.get(path_of(callback))).status_code == 200
     [before] = await connections(runtime)
 
-    replay = await http.get(_path(callback))
+    replay = await http.get(path_of(callback))
 
     assert_refused(replay, "already used", "/crm connect salesforce")
     [after] = await connections(runtime)
@@ -275,10 +253,10 @@ async def test_a_tampered_state_is_refused_and_nothing_is_stored(
     callback = await sign_in(http, emulator, await login_button_url(user, fake_slack))
     state = parse_qs(urlsplit(callback).query)["state"][0]
 
-    response = await http.get(_path(with_param(callback, state=state[:-2] + "xy")))
+    response = await http.get(path_of(with_param(callback, state=state[:-2] + "xy")))
 
     assert_refused(response, "not valid")
-    missing = await http.get(_path(with_param(callback, state="")))
+    missing = await http.get(path_of(with_param(callback, state="")))
     assert_refused(missing, "incomplete")
     assert await connections(runtime) == []
     assert fake_slack.calls_to("chat.postMessage") == []
@@ -292,12 +270,9 @@ async def test_an_expired_state_is_refused_and_nothing_is_stored(
     runtime: Runtime,
 ):
     callback = await sign_in(http, emulator, await login_button_url(user, fake_slack))
-    async with runtime.db.session() as session:
-        await session.execute(
-            update(m.OAuthState).values(expires_at=utcnow() - timedelta(seconds=1))
-        )
+    runtime.oauth.now = lambda: utcnow() + timedelta(minutes=10, seconds=1)
 
-    response = await http.get(_path(callback))
+    response = await http.get(path_of(callback))
 
     assert_refused(response, "expired", "10 minutes")
     assert await connections(runtime) == []
@@ -309,7 +284,7 @@ async def test_the_runtime_clock_past_ten_minutes_expires_an_unopened_link(
     start_url = await login_button_url(user, fake_slack)
     runtime.oauth.now = lambda: utcnow() + timedelta(minutes=10, seconds=1)
 
-    assert_refused(await http.get(_path(start_url)), "expired")
+    assert_refused(await http.get(path_of(start_url)), "expired")
 
 
 async def test_a_callback_in_another_browser_is_refused_and_the_real_one_still_works(
@@ -323,16 +298,16 @@ async def test_a_callback_in_another_browser_is_refused_and_the_real_one_still_w
     cookies = httpx.Cookies(http.cookies)
     http.cookies.clear()
 
-    assert_refused(await http.get(_path(callback)), "another browser")
+    assert_refused(await http.get(path_of(callback)), "another browser")
     for name in cookies:  # a cookie of the right name with another browser's value
         http.cookies.set(name, "forged-nonce", domain=urlsplit(PUBLIC_URL).hostname)
-    assert_refused(await http.get(_path(callback)), "another browser")
+    assert_refused(await http.get(path_of(callback)), "another browser")
     assert await connections(runtime) == []
     assert fake_slack.calls_to("chat.postMessage") == []
 
     http.cookies.clear()
     http.cookies.update(cookies)
-    assert (await http.get(_path(callback))).status_code == 200
+    assert (await http.get(path_of(callback))).status_code == 200
     assert len(await connections(runtime)) == 1
 
 
@@ -341,10 +316,10 @@ async def test_a_start_link_opened_in_a_second_browser_is_refused(
 ):
     start_url = await login_button_url(user, fake_slack)
     await open_start(http, start_url)
-    assert (await http.get(_path(start_url))).status_code == 302  # same browser: fine again
+    assert (await http.get(path_of(start_url))).status_code == 302  # same browser: fine again
 
     http.cookies.clear()
-    assert_refused(await http.get(_path(start_url)), "another browser")
+    assert_refused(await http.get(path_of(start_url)), "another browser")
 
 
 async def test_denying_access_is_refused_readably_and_the_teammate_is_told(
@@ -357,12 +332,12 @@ async def test_denying_access_is_refused_readably_and_the_teammate_is_told(
     callback = await sign_in(http, emulator, await login_button_url(user, fake_slack), "Deny")
     assert parse_qs(urlsplit(callback).query)["error"] == ["access_denied"]
 
-    response = await http.get(_path(callback))
+    response = await http.get(path_of(callback))
 
     assert_refused(response, "not granted", "Deny")
     assert await connections(runtime) == []
     assert "was not connected" in await dm_text(fake_slack)
-    assert_refused(await http.get(_path(callback)), "already used")
+    assert_refused(await http.get(path_of(callback)), "already used")
 
 
 async def test_a_code_salesforce_rejects_is_refused_and_explained_in_slack(
@@ -374,7 +349,7 @@ async def test_a_code_salesforce_rejects_is_refused_and_explained_in_slack(
 ):
     callback = await sign_in(http, emulator, await login_button_url(user, fake_slack))
 
-    response = await http.get(_path(with_param(callback, code="not-a-code-salesforce-issued")))
+    response = await http.get(path_of(with_param(callback, code="not-a-code-salesforce-issued")))
 
     assert_refused(response, "invalid_grant")
     assert await connections(runtime) == []
@@ -385,15 +360,23 @@ async def test_a_code_salesforce_rejects_is_refused_and_explained_in_slack(
 # --- reconnecting ---------------------------------------------------------------------------
 
 
-async def _needs_reauth(runtime: Runtime) -> m.Connection:
-    async with runtime.db.session() as session:
-        conn = await session.scalar(select(m.Connection))
-        conn.status = ConnectionStatus.NEEDS_REAUTH
-        conn.status_reason = "Salesforce no longer accepts this connection (invalid_grant)."
-        conn.paused_until = utcnow() + timedelta(days=365)
-        conn.sync_mode = "on_reply"
-        await session.flush()
-        return conn
+async def lose_access(
+    runtime: Runtime, user: SlackUser, slack: FakeSlack, salesforce: SalesforceState
+) -> m.Connection:
+    """Sync on reply (/crm settings), then Salesforce revokes the app's access and the next
+    sync pass meets the refusal: the connection needs a new sign-in and the DM is queued."""
+    before = len(slack.views)
+    await user.command("settings")
+    await user.submit(await opened_view(slack, before + 1), {"Sync contacts": "on_reply"})
+    for token in salesforce.oauth.active_refresh_tokens():
+        salesforce.oauth.revoke_refresh_token(token)
+    await send_events(user.http, [make_event(type="email.replied")])
+    for _ in range(2):  # the sync pass, then the alert it queued
+        await runtime.clock.tick()
+        await runtime.runner.drain()
+    [conn] = await connections(runtime)
+    assert conn.status == ConnectionStatus.NEEDS_REAUTH
+    return conn
 
 
 async def test_reconnect_from_the_reauth_dm_logs_in_again_and_resumes_syncing(
@@ -402,22 +385,21 @@ async def test_reconnect_from_the_reauth_dm_logs_in_again_and_resumes_syncing(
     user: SlackUser,
     fake_slack: FakeSlack,
     runtime: Runtime,
+    salesforce: SalesforceState,
 ):
     first = await sign_in(http, emulator, await login_button_url(user, fake_slack))
-    assert (await http.get(_path(first))).status_code == 200
-    old = await _needs_reauth(runtime)
-    async with runtime.db.session() as session:
-        await Repo(session, TEAM).add_reauth_alert(USER)
-    await runtime.notifier.post_pending(TEAM)
+    assert (await http.get(path_of(first))).status_code == 200
+    old = await lose_access(runtime, user, fake_slack, salesforce)
     dm = fake_slack.last_call("chat.postMessage")
+    assert "reconnected" in dm.args["text"]
     assert_valid_message(dm.args["blocks"], dm.args["text"])
 
     views = len(fake_slack.views)
     await user.click(dm.args["blocks"], "Reconnect Salesforce", channel_id="D0001")
-    modal = await newest_view(fake_slack, views + 1)
+    modal = await opened_view(fake_slack, views + 1)
     assert "needs a new sign-in" in str(modal["blocks"])
     again = await sign_in(http, emulator, button_url(modal))
-    response = await http.get(_path(again))
+    response = await http.get(path_of(again))
 
     assert response.status_code == 200, response.text
     [conn] = await connections(runtime)

@@ -21,6 +21,8 @@ from sandbox.kernel import Transport
 from tests.support.emulators import SALESFORCE_CLIENT_SECRET, SEEDS
 
 Fault = Literal["auth", "rate_limit", "transient", "validation"]
+# Crelate's RecordType bits (1 and 2 from its API notes; 4 and 8 are the connector's defaults).
+CRELATE_RECORD_TYPES = {1: "Candidate", 2: "Sales/Client Contact", 4: "Lead Contact", 8: "Employee"}
 
 
 class Harness:
@@ -32,9 +34,11 @@ class Harness:
     # The status of the CRM's usual outage answer.
     outage_status: ClassVar[int] = 503
 
-    def __init__(self) -> None:
+    def __init__(self, state: Any = None) -> None:
+        """``state``: an emulator already seeded by ``SEEDS`` (a scenario's); a new one by
+        default."""
         seed = SEEDS[self.kind]
-        self.state: Any = seed.new()
+        self.state: Any = seed.new() if state is None else state
         self.credentials = seed.credentials(self.state)
         self._transport = seed.transport(self.state)
         self.settings = Settings(
@@ -91,6 +95,14 @@ class Harness:
         """The text of each activity/note/task written on the person."""
         raise NotImplementedError
 
+    def record_type_of(self, person_id: str) -> str:
+        """The person's record type, named as the product names it (e.g. "Lead")."""
+        return self.person_type
+
+    def record_of(self, person_id: str) -> Any:
+        """The person's record as the emulator keeps it (for reading fields back)."""
+        raise NotImplementedError
+
     def revoke(self) -> None:
         """Make the connector's credentials stop working."""
         raise NotImplementedError
@@ -122,6 +134,9 @@ class AshbyHarness(Harness):
     def activities_of(self, person_id: str) -> list[str]:
         return [n.content for n in self.state.notes_for(person_id)]
 
+    def record_of(self, person_id: str) -> Any:
+        return self.state.candidates[person_id]
+
     def revoke(self) -> None:
         self.state.disable_api_key(self.credentials["api_key"])
 
@@ -152,6 +167,12 @@ class SalesforceHarness(Harness):
     def activities_of(self, person_id: str) -> list[str]:
         return [str(t.get("Description") or "") for t in self.state.tasks_for(person_id)]
 
+    def record_type_of(self, person_id: str) -> str:
+        return next(kind for kind, rows in self.state.records.items() if person_id in rows)
+
+    def record_of(self, person_id: str) -> Any:
+        return self.state.records[self.record_type_of(person_id)][person_id]
+
     def revoke(self) -> None:
         self.state.oauth.revoke_refresh_token(self.credentials["refresh_token"])
 
@@ -177,6 +198,12 @@ class CrelateHarness(Harness):
 
     def activities_of(self, person_id: str) -> list[str]:
         return [str(a.get("Display")) for a in self.state.activities_of(person_id)]
+
+    def record_type_of(self, person_id: str) -> str:
+        return CRELATE_RECORD_TYPES[self.record_of(person_id)["RecordType"]]
+
+    def record_of(self, person_id: str) -> Any:
+        return self.state.contacts[person_id]
 
     def revoke(self) -> None:
         self.state.revoke_api_key(self.credentials["api_key"])
@@ -205,6 +232,9 @@ class PCRecruiterHarness(Harness):
     def activities_of(self, person_id: str) -> list[str]:
         return [a["Notes"] for a in self.state.activities_of(int(person_id))]
 
+    def record_of(self, person_id: str) -> Any:
+        return self.state.candidates[int(person_id)]
+
     def revoke(self) -> None:
         self.state.revoke_logins()
 
@@ -216,8 +246,8 @@ class RecruiterflowHarness(Harness):
     kind = "recruiterflow"
     outage_status = 502  # RF's edge
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, state: Any = None) -> None:
+        super().__init__(state)
         self.state.add_activity_type("Outreach email")
 
     def seed_person(self, email: str, first: str, last: str) -> str:
@@ -234,6 +264,12 @@ class RecruiterflowHarness(Harness):
 
     def activities_of(self, person_id: str) -> list[str]:
         return [a.text for a in self.state.activities_of(int(person_id))]
+
+    def record_type_of(self, person_id: str) -> str:
+        return self.record_of(person_id).kind.title()
+
+    def record_of(self, person_id: str) -> Any:
+        return self.state.people[int(person_id)]
 
     def revoke(self) -> None:
         self.state.revoke_api_key(self.credentials["api_key"])
