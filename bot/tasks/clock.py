@@ -9,7 +9,7 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.tasks import jobs
-from bot.tasks.runner import TaskRunner
+from bot.tasks.jobs import TaskRunner
 
 __all__ = ["Clock"]
 

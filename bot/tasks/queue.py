@@ -24,12 +24,12 @@ import procrastinate
 import procrastinate.jobs
 from procrastinate import exceptions as queue_errors
 from procrastinate.job_context import JobContext
-from sqlalchemy.engine import make_url
 
+from bot.storage.db import libpq_url
 from bot.tasks.jobs import Job
 from bot.tasks.work import TASKS, TaskContext, describe
 
-__all__ = ["ProcrastinateRunner", "WorkerOptions", "libpq_url"]
+__all__ = ["ProcrastinateRunner", "WorkerOptions"]
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +47,6 @@ class WorkerOptions:
     shutdown_seconds: float = 30.0
     heartbeat_seconds: float = 10.0
     stalled_seconds: float = 30.0
-
-
-def libpq_url(sqlalchemy_url: str) -> str:
-    """``postgresql+psycopg://...`` as the plain libpq URL procrastinate's pool takes."""
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
 
 
 def every(seconds: float, *, at_least: int = 1) -> str:

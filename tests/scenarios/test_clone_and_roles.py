@@ -6,9 +6,9 @@ import httpx
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.services.mapping import MappingRow, add_version
 from bot.storage import models as m
 from bot.storage.repos import Repo
+from bot.sync.mapping import MappingRow, save_version
 from tests.conftest import SIGNING_SECRET
 from tests.scenarios.conftest import connect_ashby, opened_view
 from tests.support.blockkit import assert_valid_view
@@ -56,7 +56,7 @@ async def test_owner_clones_settings_to_connected_teammates_and_skips_others(
     await owner.submit(settings_view, {"Sync contacts": "on_reply", "Alert channel": ALERTS})
     async with runtime.db.session() as session:
         source = await Repo(session, "T0001").connection_for("U0001")
-        await add_version(
+        await save_version(
             Repo(session, "T0001"),
             source.id,
             "Candidate",

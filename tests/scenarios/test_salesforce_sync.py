@@ -11,10 +11,11 @@ import httpx
 from sqlalchemy import select, update
 
 from bot.app import Runtime
-from bot.services.connections import connect
+from bot.services.connections import verify_and_save
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 from bot.tasks import jobs
+from bot.views.reasons import reason_text
 from sandbox.salesforce import SalesforceState
 from tests.conftest import TEAM, USER
 from tests.scenarios.conftest import membership_of, send_events
@@ -65,7 +66,7 @@ def sent(email: str, seq: dict[str, str] = SEQUENCE) -> dict:
 async def connect_salesforce(runtime: Runtime, salesforce: SalesforceState) -> int:
     """What the OAuth callback does after the code exchange: verify, encrypt, save."""
     refresh_token = salesforce.oauth.grant_refresh_token(SALESFORCE_CLIENT_ID, SALESFORCE_USER)
-    identity = await connect(
+    identity = await verify_and_save(
         runtime.db,
         runtime.box,
         runtime.connector,
@@ -189,7 +190,7 @@ async def test_revoked_access_pauses_and_asks_to_reconnect(
         conn = await session.get(m.Connection, conn_id)
         alerts = (await session.scalars(select(m.Alert))).all()
     assert conn.status == "needs_reauth"
-    assert "reconnect" in conn.status_reason.lower()
+    assert "reconnect" in reason_text(conn.status_reason).lower()
     assert [a.kind for a in alerts] == ["reauth"]
     jane = await membership_of(runtime, "jane@acme.example", "seq-sf")
     assert jane.sync_state == SyncState.PENDING  # kept, not failed
@@ -207,7 +208,7 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
         conn = await session.get(m.Connection, conn_id)
     assert conn.status == "active"
     assert conn.paused_until is not None and conn.paused_until > utcnow()
-    assert "daily API allowance" in conn.status_reason
+    assert "daily API allowance" in reason_text(conn.status_reason)
     jane = await membership_of(runtime, "jane@acme.example", "seq-sf")
     assert jane.sync_state == SyncState.PENDING
     assert [c.status for c in salesforce.log] == [403]

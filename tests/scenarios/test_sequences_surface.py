@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from bot.app import Runtime
 from bot.storage import models as m
 from bot.storage.models import SyncState
+from bot.views.reasons import reason_text
 from sandbox.ashby import AshbyState
 from tests.conftest import eventually
 from tests.scenarios.conftest import (
@@ -133,7 +134,7 @@ async def test_sequence_modal_saves_overrides_and_disable_stops_syncing(
     for email in ("ben@acme.com", "cat@acme.com"):
         membership = await membership_of(runtime, email)
         assert membership.sync_state == SyncState.SKIPPED
-        assert "disabled" in membership.sync_reason
+        assert "disabled" in reason_text(membership.sync_reason)
         assert not candidates_with(ashby, email)
 
 
@@ -146,7 +147,7 @@ async def test_engine_skips_queued_contacts_of_a_sequence_disabled_later(
         await session.execute(update(m.Sequence).values(sync_disabled=True))
     await run_pass(runtime)
     dan = await membership_of(runtime, "dan@acme.com")
-    assert dan.sync_state == SyncState.SKIPPED and "disabled" in dan.sync_reason
+    assert dan.sync_state == SyncState.SKIPPED and "disabled" in reason_text(dan.sync_reason)
     assert ashby.calls["candidate.create"] == 0
 
 

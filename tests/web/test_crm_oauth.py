@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.storage import models as m
 from bot.storage.models import ConnectionStatus, utcnow
 from bot.storage.repos import Repo
+from bot.sync import reasons
 from sandbox.salesforce import SalesforceState
 from sandbox.salesforce import create_app as salesforce_app
 from tests.conftest import SIGNING_SECRET, TEAM, USER
@@ -389,7 +390,9 @@ async def _needs_reauth(runtime: Runtime) -> m.Connection:
     async with runtime.db.session() as session:
         conn = await session.scalar(select(m.Connection))
         conn.status = ConnectionStatus.NEEDS_REAUTH
-        conn.status_reason = "Salesforce no longer accepts this connection (invalid_grant)."
+        conn.status_reason = reasons.crm_answer(
+            "Salesforce no longer accepts this connection (invalid_grant)."
+        )
         conn.paused_until = utcnow() + timedelta(days=365)
         conn.sync_mode = "on_reply"
         await session.flush()
