@@ -74,38 +74,38 @@ def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join([*base, node.module] if node.module else base)
 
 
-def _targets(module: str, is_package: bool, tree: ast.AST) -> Iterator[tuple[str, int]]:
+def _targets(module: str, is_package: bool, tree: ast.AST) -> Iterator[tuple[str, str, int]]:
+    """(module named, name taken from it or "", line) of every import."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name, node.lineno
+                yield alias.name, "", node.lineno
         elif isinstance(node, ast.ImportFrom):
             base = _resolve(module, is_package, node)
             for alias in node.names:
-                # ``from bot.tasks import jobs`` names the module bot.tasks.jobs.
-                yield f"{base}.{alias.name}", node.lineno
+                yield base, alias.name, node.lineno
 
 
 def read_imports(root: Path) -> list[Import]:
-    """Every import in ``root/bot`` (migrations aside), each naming the deepest module of
-    ``bot`` it reaches, or the library's top-level name."""
+    """Every import in ``root/bot`` (migrations aside), each naming the module of ``bot`` it
+    reaches, or the library's top-level name."""
     files = {module_name(root, p): p for p in _python_files(root)}
     found = []
     for module, path in files.items():
         tree = ast.parse(path.read_text(), str(path))
-        for target, line in _targets(module, path.name == "__init__.py", tree):
-            found.append(Import(module, _known(target, files), path, line))
+        for base, name, line in _targets(module, path.name == "__init__.py", tree):
+            found.append(Import(module, _known(base, name, files), path, line))
     return found
 
 
-def _known(target: str, modules: dict[str, Path]) -> str:
-    """``bot.x.y.Name`` → ``bot.x.y``; a library → its top-level package."""
-    if not target.startswith("bot"):
-        return target.split(".")[0]
-    parts = target.split(".")
-    while parts and ".".join(parts) not in modules:
-        parts.pop()
-    return ".".join(parts) or target
+def _known(base: str, name: str, modules: dict[str, Path]) -> str:
+    """``from bot.tasks import jobs`` → ``bot.tasks.jobs`` (a module); ``from bot.x import
+    Name`` → ``bot.x``; a library → its top-level package."""
+    if base != "bot" and not base.startswith("bot."):
+        return base.split(".")[0]
+    if name and f"{base}.{name}" in modules:
+        return f"{base}.{name}"
+    return base
 
 
 def layer_of(module: str) -> str | None:
