@@ -52,7 +52,9 @@ log = logging.getLogger(__name__)
 
 
 class Runtime:
-    """Everything a request handler or a background task needs, built once per process."""
+    """Everything a request handler or a background task needs, built once per process: the
+    ``ServiceContext`` of the use cases, the ``Deps`` of the listeners (put into every Bolt
+    request's context by a middleware) and the ``TaskContext`` of the jobs."""
 
     def __init__(
         self,
