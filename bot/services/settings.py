@@ -25,24 +25,8 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class SettingsForm:
-    crm: str
-    sync_mode: str
-    record_types: tuple[str, ...]
-    sync_as: str | None
-    dedup_enabled: bool
-    activity_enabled: bool
-    default_job_id: str | None
-    default_job_name: str | None
-    alert_channel_id: str | None
-    supports_jobs: bool
-    supports_statuses: bool = False
-    status_advance: bool = False
-
-
-@dataclass(frozen=True)
 class SettingsUpdate:
-    """What the teammate chose; the service fits it to what the CRM can do."""
+    """The teammate's choices; the service fits them to what the CRM can do."""
 
     sync_mode: SyncMode
     sync_as: str | None
@@ -52,6 +36,16 @@ class SettingsUpdate:
     default_job_name: str | None
     alert_channel_id: str | None
     status_advance: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettingsForm(SettingsUpdate):
+    """The settings as they stand, with what the teammate's CRM offers."""
+
+    crm: str
+    record_types: tuple[str, ...]
+    supports_jobs: bool
+    supports_statuses: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,7 +78,7 @@ def settings_form(conn: Connection) -> SettingsForm:
     assert info is not None, conn.kind
     return SettingsForm(
         crm=info.name,
-        sync_mode=conn.sync_mode,
+        sync_mode=SyncMode(conn.sync_mode),
         record_types=info.record_types,
         sync_as=conn.sync_as,
         dedup_enabled=conn.dedup_enabled,
