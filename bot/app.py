@@ -16,11 +16,13 @@ from fastapi.responses import JSONResponse
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot import jobs
 from bot.connectors.base import Connector
 from bot.connectors.registry import build_connector
 from bot.connectors.skeleton import SessionCache
 from bot.deps import provide
 from bot.handlers import register_all
+from bot.jobs import TaskRunner
 from bot.notify.alerts import Notifier
 from bot.notify.slack_clients import (
     MultiWorkspaceClients,
@@ -39,9 +41,7 @@ from bot.storage.crypto import SecretBox
 from bot.storage.db import Database, upgrade_to_head
 from bot.storage.models import Connection
 from bot.sync.engine import SyncEngine
-from bot.tasks import jobs
 from bot.tasks.clock import Clock
-from bot.tasks.jobs import TaskRunner
 from bot.tasks.queue import ProcrastinateRunner, WorkerOptions
 from bot.tasks.runner import InProcessRunner
 from bot.web import crm_oauth, outreach

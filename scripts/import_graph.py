@@ -28,7 +28,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "handlers": ("bot.handlers", "bot.deps"),
     "web": ("bot.web", "bot.ops.routes"),
     "tasks": ("bot.tasks",),
-    "jobs": ("bot.tasks.jobs",),
+    "jobs": ("bot.jobs", "bot.tasks.jobs"),  # where the Job descriptors live (lived)
     "notify": ("bot.notify",),
     "slack_install": ("bot.slack_install",),
     "views": ("bot.views",),
@@ -99,7 +99,7 @@ def read_imports(root: Path) -> list[Import]:
 
 
 def _known(base: str, name: str, modules: dict[str, Path]) -> str:
-    """``from bot.tasks import jobs`` → ``bot.tasks.jobs`` (a module); ``from bot.x import
+    """``from bot import jobs`` → ``bot.jobs`` (a module); ``from bot.x import
     Name`` → ``bot.x``; a library → its top-level package."""
     if base != "bot" and not base.startswith("bot."):
         return base.split(".")[0]

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.connectors.base import Connector
+from bot.jobs import TaskRunner
 from bot.services.caches import FieldCache, JobCache
 from bot.settings import Settings
 from bot.storage.crypto import SecretBox
 from bot.storage.db import Database
 from bot.storage.models import Connection
 from bot.sync.engine import SyncEngine
-from bot.tasks.jobs import TaskRunner
 
 __all__ = ["LoginFlows", "ServiceContext", "SignIn"]
 

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot import jobs
 from bot.connectors.base import CrmList, ListMember, ListSource
 from bot.connectors.errors import ConnectorError
 from bot.services.context import ServiceContext
@@ -28,7 +29,6 @@ from bot.storage.repos import Repo
 from bot.sync import reasons
 from bot.sync.reasons import Why, why
 from bot.sync.rules import effective_settings
-from bot.tasks import jobs
 
 __all__ = [
     "ImportForm",

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot import jobs
 from bot.connectors.base import Connector, CrmRecord
 from bot.connectors.errors import ConnectorError
 from bot.services.context import ServiceContext
@@ -33,7 +34,6 @@ from bot.storage.repos import Repo
 from bot.sync.lookup import find_by_emails
 from bot.sync.reasons import Why, why
 from bot.sync.rules import ResyncSkip, apply_resync, resync_verdict
-from bot.tasks import jobs
 
 __all__ = [
     "BulkStart",

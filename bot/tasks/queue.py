@@ -1,7 +1,7 @@
 """Jobs on PostgreSQL through procrastinate: any number of web processes defer, any number of
 worker processes run.
 
-* Every job of :mod:`bot.tasks.jobs` is a procrastinate task of the same name; a job's
+* Every job of :mod:`bot.jobs` is a procrastinate task of the same name; a job's
   ``lock`` and ``queueing_lock`` become procrastinate's, so one connection's jobs never run
   at once anywhere and each is queued at most once.
 * The clock is two periodic tasks: ``periodic_tick`` (defers what is due, every
@@ -25,8 +25,8 @@ import procrastinate.jobs
 from procrastinate import exceptions as queue_errors
 from procrastinate.job_context import JobContext
 
+from bot.jobs import Job
 from bot.storage.db import libpq_url
-from bot.tasks.jobs import Job
 from bot.tasks.work import TASKS, TaskContext, describe
 
 __all__ = ["ProcrastinateRunner", "WorkerOptions"]

@@ -4,7 +4,7 @@
 tasks of this process, with the jobs' locks as ``asyncio.Lock``s and a bound on jobs in
 flight. :class:`bot.tasks.queue.ProcrastinateRunner` serves fleets on PostgreSQL: jobs are
 deferred to procrastinate and run by worker processes. Callers only ``submit`` jobs, through
-the :class:`~bot.tasks.jobs.TaskRunner` protocol.
+the :class:`~bot.jobs.TaskRunner` protocol.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from bot.tasks.jobs import Job, TaskRunner
+from bot.jobs import Job, TaskRunner
 from bot.tasks.work import TASKS, TaskContext, describe
 
 __all__ = ["InProcessRunner", "TaskRunner"]

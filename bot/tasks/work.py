@@ -1,4 +1,4 @@
-"""The code each background job runs (see :mod:`bot.tasks.jobs`), the same in-process and on
+"""The code each background job runs (see :mod:`bot.jobs`), the same in-process and on
 procrastinate workers: call a service, render through the views, post through
 :mod:`bot.notify`. Every task is safe to run twice: the sync state lives in our tables, so a
 retried or duplicated job finds its work already done."""
@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import jobs
 from bot.notify.alerts import Notifier
 from bot.notify.direct import reply
 from bot.notify.progress import ProgressMessage
@@ -21,7 +22,6 @@ from bot.services.context import ServiceContext
 from bot.storage.alerts import workspaces_with_unposted_alerts
 from bot.storage.due import due_connections, status_due_connections
 from bot.storage.models import utcnow
-from bot.tasks import jobs
 from bot.views import imports as import_views
 from bot.views import resync as resync_views
 

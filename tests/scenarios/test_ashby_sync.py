@@ -9,11 +9,11 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from bot import jobs
 from bot.app import Runtime
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 from bot.storage.repos import Repo
-from bot.tasks import jobs
 from bot.views.reasons import reason_text
 from sandbox.ashby import AshbyState
 from tests.conftest import eventually

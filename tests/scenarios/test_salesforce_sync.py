@@ -10,11 +10,11 @@ from collections import Counter
 import httpx
 from sqlalchemy import select, update
 
+from bot import jobs
 from bot.app import Runtime
 from bot.services.connections import verify_and_save
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
-from bot.tasks import jobs
 from bot.views.reasons import reason_text
 from sandbox.salesforce import SalesforceState
 from tests.conftest import TEAM, USER
