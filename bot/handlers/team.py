@@ -13,25 +13,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import deps_of
 from bot.handlers.command import Command
-from bot.services.crms import crm_name
-from bot.services.problems import NotConnected
-from bot.services.settings import find_connection
-from bot.services.team import SlackUserLookup, clone_settings, role_of, set_role
+from bot.services.problems import NotConnected, Refused
+from bot.services.team import SlackUserLookup, clone_settings, clone_target, set_role
 from bot.states import Role
+from bot.views.problems import problem_text
 from bot.views.team import (
     BLOCK_TEAMMATES,
     CALLBACK_CLONE,
     CHOOSE_TEAMMATES,
-    CLONE_REFUSED,
     NOTHING_TO_COPY,
     NOTHING_TO_COPY_NOW,
-    ROLE_REFUSED,
-    ROLE_USAGE,
-    always_owner,
     clone_modal,
     clone_result_modal,
     role_set,
-    unknown_user,
 )
 
 __all__ = ["change_role", "open_clone", "register"]
@@ -58,16 +52,15 @@ def user_lookup(client: AsyncWebClient) -> SlackUserLookup:
 
 
 async def open_clone(cmd: Command) -> None:
-    role = await role_of(cmd.deps, cmd.workspace_id, cmd.user_id, user_lookup(cmd.client))
-    if role not in (Role.OWNER, Role.MANAGER):
-        await cmd.ack(response_type="ephemeral", text=CLONE_REFUSED)
-        return
-    conn = await find_connection(cmd.deps, cmd.workspace_id, cmd.user_id)
-    if conn is None:
-        await cmd.ack(response_type="ephemeral", text=NOTHING_TO_COPY)
+    lookup = user_lookup(cmd.client)
+    try:
+        crm = await clone_target(cmd.deps, cmd.workspace_id, cmd.user_id, lookup)
+    except Refused as exc:
+        text = NOTHING_TO_COPY if isinstance(exc, NotConnected) else problem_text(exc)
+        await cmd.ack(response_type="ephemeral", text=text)
         return
     await cmd.ack()
-    await cmd.client.views_open(trigger_id=cmd.trigger_id, view=clone_modal(crm_name(conn.kind)))
+    await cmd.client.views_open(trigger_id=cmd.trigger_id, view=clone_modal(crm))
 
 
 def parse_role(args: str) -> tuple[str, Role] | None:
@@ -82,42 +75,30 @@ def parse_role(args: str) -> tuple[str, Role] | None:
 
 
 async def change_role(cmd: Command) -> None:
-    lookup = user_lookup(cmd.client)
-    if await role_of(cmd.deps, cmd.workspace_id, cmd.user_id, lookup) != Role.OWNER:
-        await cmd.ack(response_type="ephemeral", text=ROLE_REFUSED)
+    change = parse_role(cmd.args)
+    try:
+        await set_role(cmd.deps, cmd.workspace_id, cmd.user_id, change, user_lookup(cmd.client))
+    except Refused as exc:
+        await cmd.ack(response_type="ephemeral", text=problem_text(exc))
         return
-    parsed = parse_role(cmd.args)
-    if parsed is None:
-        await cmd.ack(response_type="ephemeral", text=ROLE_USAGE)
-        return
-    user_id, role = parsed
-    target = await lookup(user_id)
-    if target is None:
-        await cmd.ack(response_type="ephemeral", text=unknown_user(user_id))
-        return
-    if target.get("is_owner") or target.get("is_admin"):
-        await cmd.ack(response_type="ephemeral", text=always_owner(user_id))
-        return
-    await set_role(cmd.deps, cmd.workspace_id, cmd.user_id, user_id, role)
-    await cmd.ack(response_type="ephemeral", text=role_set(user_id, role))
+    assert change is not None
+    await cmd.ack(response_type="ephemeral", text=role_set(*change))
 
 
 async def submitted(
     ack: AsyncAck, view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    deps, team, actor = deps_of(context), context.team_id, context.user_id
-    if await role_of(deps, team, actor, user_lookup(client)) not in (Role.OWNER, Role.MANAGER):
-        await ack(response_action="errors", errors={BLOCK_TEAMMATES: CLONE_REFUSED})
-        return
     picked = (view["state"]["values"].get(BLOCK_TEAMMATES) or {}).get("value") or {}
     users = picked.get("selected_users") or []
     if not users:
         await ack(response_action="errors", errors={BLOCK_TEAMMATES: CHOOSE_TEAMMATES})
         return
+    deps, team, actor = deps_of(context), context.team_id, context.user_id
     try:
-        result = await clone_settings(deps, team, actor, users)
-    except NotConnected:
-        await ack(response_action="errors", errors={BLOCK_TEAMMATES: NOTHING_TO_COPY_NOW})
+        result = await clone_settings(deps, team, actor, users, user_lookup(client))
+    except Refused as exc:
+        text = NOTHING_TO_COPY_NOW if isinstance(exc, NotConnected) else problem_text(exc)
+        await ack(response_action="errors", errors={BLOCK_TEAMMATES: text})
         return
     await ack(response_action="update", view=clone_result_modal(result))
 

@@ -30,6 +30,11 @@ class Problem(enum.StrEnum):
     DECISION_GONE = "decision_gone"
     DECISION_NOT_FLAGGED = "decision_not_flagged"
     DECISION_ALREADY_SYNCED = "decision_already_synced"
+    CLONE_NOT_ALLOWED = "clone_not_allowed"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
+    ROLE_USAGE = "role_usage"
+    UNKNOWN_USER = "unknown_user"  # user
+    ALWAYS_OWNER = "always_owner"  # user
 
 
 class Refused(Exception):

@@ -13,8 +13,8 @@ from typing import Any
 
 from bot.services.context import ServiceContext
 from bot.services.crms import crm_name
-from bot.services.problems import NotConnected
-from bot.states import Role
+from bot.services.problems import NotConnected, Problem, Refused
+from bot.states import ConnectionStatus, Role
 from bot.storage.models import Connection
 from bot.storage.repos import Repo
 from bot.sync.mapping import SavedMapping, latest_mapping, save_version
@@ -25,6 +25,7 @@ __all__ = [
     "CloneSkip",
     "SlackUserLookup",
     "clone_settings",
+    "clone_target",
     "role_of",
     "set_role",
 ]
@@ -61,20 +62,48 @@ class CloneResult:
     mapping_versions: dict[str, int] = field(default_factory=dict)  # user id -> new version
 
 
+def _workspace_owner(user: dict[str, Any] | None) -> bool:
+    return bool(
+        user and (user.get("is_owner") or user.get("is_admin") or user.get("is_primary_owner"))
+    )
+
+
 async def role_of(
     ctx: ServiceContext, workspace_id: str, user_id: str, lookup: SlackUserLookup
 ) -> Role:
-    user = await lookup(user_id)
-    if user and (user.get("is_owner") or user.get("is_admin") or user.get("is_primary_owner")):
+    if _workspace_owner(await lookup(user_id)):
         return Role.OWNER
     async with ctx.db.session() as session:
         stored = await Repo(session, workspace_id).stored_role(user_id)
     return Role(stored) if stored else Role.MEMBER
 
 
-async def set_role(
-    ctx: ServiceContext, workspace_id: str, actor: str, user_id: str, role: Role
+async def _may_clone(
+    ctx: ServiceContext, workspace_id: str, actor: str, lookup: SlackUserLookup
 ) -> None:
+    if await role_of(ctx, workspace_id, actor, lookup) not in (Role.OWNER, Role.MANAGER):
+        raise Refused(Problem.CLONE_NOT_ALLOWED)
+
+
+async def set_role(
+    ctx: ServiceContext,
+    workspace_id: str,
+    actor: str,
+    change: tuple[str, Role] | None,
+    lookup: SlackUserLookup,
+) -> None:
+    """Owners make a teammate (``change``: user id and role; None when the command did not
+    say) a manager or a member; Slack's owners and admins stay owners."""
+    if await role_of(ctx, workspace_id, actor, lookup) != Role.OWNER:
+        raise Refused(Problem.ROLE_NOT_ALLOWED)
+    if change is None:
+        raise Refused(Problem.ROLE_USAGE)
+    user_id, role = change
+    target = await lookup(user_id)
+    if target is None:
+        raise Refused(Problem.UNKNOWN_USER, user=user_id)
+    if target.get("is_owner") or target.get("is_admin"):
+        raise Refused(Problem.ALWAYS_OWNER, user=user_id)
     async with ctx.db.session() as session:
         repo = Repo(session, workspace_id)
         await repo.ensure_workspace()
@@ -94,11 +123,29 @@ def _skip(
     return None
 
 
+async def clone_target(
+    ctx: ServiceContext, workspace_id: str, actor: str, lookup: SlackUserLookup
+) -> str:
+    """The CRM whose settings the actor may copy; :class:`Refused` when they may not (not an
+    owner or manager) and :class:`NotConnected` when there is nothing to copy."""
+    await _may_clone(ctx, workspace_id, actor, lookup)
+    async with ctx.db.session() as session:
+        source = await Repo(session, workspace_id).connection_for(actor)
+    if source is None or source.status == ConnectionStatus.DISCONNECTED:
+        raise NotConnected
+    return crm_name(source.kind)
+
+
 async def clone_settings(
-    ctx: ServiceContext, workspace_id: str, actor: str, user_ids: Iterable[str]
+    ctx: ServiceContext,
+    workspace_id: str,
+    actor: str,
+    user_ids: Iterable[str],
+    lookup: SlackUserLookup,
 ) -> CloneResult:
     """Copy the actor's connection settings and latest mappings to each teammate connected to
     the same CRM; one audit row per teammate who received them."""
+    await _may_clone(ctx, workspace_id, actor, lookup)
     async with ctx.db.session() as session:
         repo = Repo(session, workspace_id)
         source = await repo.connection_for(actor)

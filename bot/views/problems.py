@@ -13,6 +13,12 @@ NOT_CONNECTED = "You have no CRM connected yet. Run `/crm connect` first."
 
 _FIXED = {
     Problem.NOT_CONNECTED: NOT_CONNECTED,
+    Problem.CLONE_NOT_ALLOWED: (
+        "Only owners and managers can copy settings to teammates. "
+        "Ask a workspace owner to make you a manager with `/crm role @you manager`."
+    ),
+    Problem.ROLE_NOT_ALLOWED: "Only owners (Slack workspace owners and admins) can change roles.",
+    Problem.ROLE_USAGE: "Usage: `/crm role @teammate manager` or `/crm role @teammate member`.",
     Problem.SEQUENCE_UNNAMED: "Which sequence? Give its name or id (`/crm sequences` lists them).",
     Problem.SEQUENCE_NOT_YOURS: "That sequence is not one of yours any more.",
     Problem.IMPORT_SEQUENCE_GONE: "That sequence is not one of yours any more. Pick another.",
@@ -30,6 +36,10 @@ _WITH_PARAMS = {
     Problem.NO_MAPPING: "{crm} does not support custom field mapping yet.",
     Problem.NO_LISTS: "{crm} has no lists to import from.",
     Problem.CRM_SAID: "{detail}",
+    Problem.UNKNOWN_USER: "Slack does not know <@{user}>.",
+    Problem.ALWAYS_OWNER: (
+        "<@{user}> is a Slack workspace owner or admin, and so always an owner here."
+    ),
     Problem.CRM_SLOW: "{crm} did not answer in time. Please try again in a moment.",
     Problem.CRM_UNREACHABLE: "I could not ask {crm}: {detail}",
     Problem.IMPORT_RUNNING: (

@@ -13,23 +13,9 @@ BLOCK_TEAMMATES = "clone_teammates"
 # Slack's multi_users_select takes at most this many initial users; more is unusual anyway.
 MAX_PICKED = 100
 
-CLONE_REFUSED = (
-    "Only owners and managers can copy settings to teammates. "
-    "Ask a workspace owner to make you a manager with `/crm role @you manager`."
-)
-ROLE_REFUSED = "Only owners (Slack workspace owners and admins) can change roles."
-ROLE_USAGE = "Usage: `/crm role @teammate manager` or `/crm role @teammate member`."
 NOTHING_TO_COPY = "You have no CRM connected, so there are no settings to copy yet."
 NOTHING_TO_COPY_NOW = "You have no CRM connected, so there are no settings to copy."
 CHOOSE_TEAMMATES = "Choose teammates."
-
-
-def unknown_user(user_id: str) -> str:
-    return f"Slack does not know <@{user_id}>."
-
-
-def always_owner(user_id: str) -> str:
-    return f"<@{user_id}> is a Slack workspace owner or admin, and so always an owner here."
 
 
 def role_set(user_id: str, role: str) -> str:

@@ -19,6 +19,7 @@ PARAMS = {
     "list": "Hot leads",
     "done": 3,
     "total": 10,
+    "user": "U0002",
 }
 
 
