@@ -14,9 +14,27 @@ from bot.storage import models as m
 from bot.storage.models import Reason, utcnow
 from bot.storage.scope import Scoped, insert_ignore
 
-__all__ = ["Activities", "status_unsettled"]
+__all__ = ["Activities", "linked_activity", "status_unsettled"]
 
 ActivityRow = tuple[m.Activity, m.SyncLink, m.Sequence]
+
+
+def linked_activity(columns: Any, connection_id: Any, owner_user_id: Any):
+    """SELECT ``columns`` over activities of contacts linked on the connection, in its
+    owner's sequences (the connection's id and owner may be columns of an outer query)."""
+    return (
+        select(*columns)
+        .join(m.Membership, m.Membership.id == m.Activity.membership_id)
+        .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
+        .join(
+            m.SyncLink,
+            and_(
+                m.SyncLink.contact_id == m.Membership.contact_id,
+                m.SyncLink.connection_id == connection_id,
+            ),
+        )
+        .where(m.Sequence.owner_user_id == owner_user_id)
+    )
 
 
 def status_unsettled(connection_id: Any):
@@ -85,18 +103,10 @@ class Activities(Scoped):
 
     def _linked_activities(self, conn: m.Connection):
         """Activities of contacts linked on ``conn``, in its owner's sequences, oldest first."""
+        columns = (m.Activity, m.SyncLink, m.Sequence)
         return (
-            select(m.Activity, m.SyncLink, m.Sequence)
-            .join(m.Membership, m.Membership.id == m.Activity.membership_id)
-            .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
-            .join(
-                m.SyncLink,
-                and_(
-                    m.SyncLink.contact_id == m.Membership.contact_id,
-                    m.SyncLink.connection_id == conn.id,
-                ),
-            )
-            .where(m.Activity.workspace_id == self.ws, m.Sequence.owner_user_id == conn.user_id)
+            linked_activity(columns, conn.id, conn.user_id)
+            .where(m.Activity.workspace_id == self.ws)
             .order_by(m.Activity.occurred_at, m.Activity.id)
         )
 

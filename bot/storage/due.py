@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import models as m
-from bot.storage.activity import status_unsettled
+from bot.storage.activity import linked_activity, status_unsettled
 from bot.storage.models import SyncState
 
 __all__ = ["due_connections", "status_due_connections"]
@@ -18,19 +18,7 @@ __all__ = ["due_connections", "status_due_connections"]
 def _linked_activity_of_connection():
     """Activities of contacts linked on the outer query's connection, in its owner's
     sequences (a correlated subquery over ``m.Connection``)."""
-    return (
-        select(m.Activity.id)
-        .join(m.Membership, m.Membership.id == m.Activity.membership_id)
-        .join(m.Sequence, m.Sequence.id == m.Membership.sequence_id)
-        .join(
-            m.SyncLink,
-            and_(
-                m.SyncLink.contact_id == m.Membership.contact_id,
-                m.SyncLink.connection_id == m.Connection.id,
-            ),
-        )
-        .where(m.Sequence.owner_user_id == m.Connection.user_id)
-    )
+    return linked_activity((m.Activity.id,), m.Connection.id, m.Connection.user_id)
 
 
 async def _runnable_connections(session: AsyncSession, now: datetime, due: Any):

@@ -97,6 +97,24 @@ def modal(
     return view
 
 
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "input", "block_id": block_id}
+    if optional:
+        block["optional"] = True
+    block["label"] = plain(label)
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    block["element"] = element
+    return block
+
+
 def job_select(action_id: str, job_id: str | None, job_name: str | None) -> dict[str, Any]:
     """An external select of the CRM's open jobs, showing the chosen one."""
     element: dict[str, Any] = {

@@ -18,6 +18,7 @@ from bot.views.blocks import (
     checked,
     context,
     escape,
+    input_block,
     job_select,
     modal,
     option,
@@ -183,14 +184,8 @@ def _sync_as(form: SequenceForm) -> dict[str, Any]:
 def _job(form: SequenceForm) -> dict[str, Any]:
     element = job_select(ACTION_SEQUENCE_JOB, form.job_id, form.job_name)
     default = form.default_job_name or "none"
-    return {
-        "type": "input",
-        "block_id": "job",
-        "optional": True,
-        "label": plain("Job"),
-        "hint": plain(f"Empty: your default job ({default}).", 2000),
-        "element": element,
-    }
+    hint = f"Empty: your default job ({default})."
+    return input_block("job", "Job", element, optional=True, hint=hint)
 
 
 def _options(form: SequenceForm) -> dict[str, Any]:
@@ -200,10 +195,4 @@ def _options(form: SequenceForm) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": choices}
     if form.disabled:
         element["initial_options"] = [choices[0]]
-    return {
-        "type": "input",
-        "block_id": "options",
-        "optional": True,
-        "label": plain("Options"),
-        "element": element,
-    }
+    return input_block("options", "Options", element, optional=True)

@@ -6,7 +6,16 @@ from typing import Any
 
 from bot.services.settings import SettingsForm, SettingsUpdate
 from bot.states import SyncMode
-from bot.views.blocks import checked, context, job_select, modal, option, plain, selected
+from bot.views.blocks import (
+    checked,
+    context,
+    input_block,
+    job_select,
+    modal,
+    option,
+    plain,
+    selected,
+)
 
 CALLBACK_SETTINGS = "settings_submit"
 ACTION_JOB = "job_select"
@@ -110,29 +119,16 @@ def _toggles(form: SettingsForm) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": choices}
     if initial:
         element["initial_options"] = initial
-    return {
-        "type": "input",
-        "block_id": "options",
-        "optional": True,
-        "label": plain("Options"),
-        "element": element,
-    }
+    return input_block("options", "Options", element, optional=True)
 
 
 def _job(form: SettingsForm) -> dict[str, Any]:
     element = job_select(ACTION_JOB, form.default_job_id, form.default_job_name)
-    return {
-        "type": "input",
-        "block_id": "default_job",
-        "optional": True,
-        "label": plain("Default job"),
-        "hint": plain(
-            "Contacts of every sequence are added to this job unless the sequence picks "
-            "its own. Leave empty if you choose jobs per sequence.",
-            2000,
-        ),
-        "element": element,
-    }
+    hint = (
+        "Contacts of every sequence are added to this job unless the sequence picks its own. "
+        "Leave empty if you choose jobs per sequence."
+    )
+    return input_block("default_job", "Default job", element, optional=True, hint=hint)
 
 
 def _alert_channel(form: SettingsForm) -> dict[str, Any]:
@@ -144,11 +140,5 @@ def _alert_channel(form: SettingsForm) -> dict[str, Any]:
     }
     if form.alert_channel_id:
         element["initial_conversation"] = form.alert_channel_id
-    return {
-        "type": "input",
-        "block_id": "alert_channel",
-        "optional": True,
-        "label": plain("Alert channel"),
-        "hint": plain("Where duplicate warnings go. Empty: a direct message to you.", 2000),
-        "element": element,
-    }
+    hint = "Where duplicate warnings go. Empty: a direct message to you."
+    return input_block("alert_channel", "Alert channel", element, optional=True, hint=hint)
