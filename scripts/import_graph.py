@@ -2,6 +2,7 @@
 
     python scripts/import_graph.py                 # the layer graph as a Mermaid flowchart
     python scripts/import_graph.py --cycles        # module-level import cycles, one a line
+    python scripts/import_graph.py --summary       # the few numbers docs/architecture.md quotes
     python scripts/import_graph.py --root DIR      # read another checkout (e.g. an old commit)
 
 Every import counts, also those under ``if TYPE_CHECKING:`` and inside functions: a type hint
@@ -192,6 +193,24 @@ def mermaid(imports: list[Import]) -> str:
     return "\n".join(lines)
 
 
+def summary(imports: list[Import]) -> dict[str, int]:
+    outside_storage = {
+        i.source
+        for i in imports
+        if layer_of(i.target) == "SQLAlchemy" and not i.source.startswith("bot.storage")
+    }
+    app_users = {
+        i.source for i in imports if i.target == "bot.app" and layer_of(i.source) != "entry"
+    }
+    groups = cycles(imports)
+    return {
+        "modules in import cycles": sum(len(g) for g in groups),
+        "import cycles": len(groups),
+        "modules outside storage importing SQLAlchemy": len(outside_storage),
+        "modules besides the entry points importing bot.app": len(app_users),
+    }
+
+
 def _id(name: str) -> str:
     return name.replace(" ", "_")
 
@@ -200,8 +219,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--cycles", action="store_true", help="list module-level import cycles")
+    parser.add_argument("--summary", action="store_true", help="count cycles and crossings")
     args = parser.parse_args(argv)
     imports = read_imports(args.root)
+    if args.summary:
+        for name, count in summary(imports).items():
+            print(f"{count:4d}  {name}")
+        return
     if args.cycles:
         for group in cycles(imports):
             print(f"{len(group)} modules: {', '.join(group)}")
