@@ -34,9 +34,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix bot sandbox tests
 	$(BIN)/ruff format bot sandbox tests
 
-# Every CRM emulator on 127.0.0.1, ports 3100-3104; each prints its URL and demo credentials.
+# The whole product on 127.0.0.1 without Slack or a CRM account: the app (port 3000), the five
+# CRM emulators (3100-3104), a Slack stand-in and a console that plays Slack (3200). Ctrl-C
+# stops everything. `python -m sandbox serve all` serves the emulators alone.
 sandbox: $(STAMP)
-	$(BIN)/python -m sandbox serve all --port 3100
+	$(BIN)/python -m sandbox console
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

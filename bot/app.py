@@ -186,7 +186,6 @@ def build_bolt(runtime: Runtime) -> AsyncApp:
             oauth_settings=oauth_settings(settings, runtime.db, runtime.installations),
             installation_store_bot_only=True,
         )
-        app.enable_token_revocation_listeners()
     else:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         app = AsyncApp(**common, client=make_client(token, settings.slack_api_url))

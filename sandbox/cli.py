@@ -1,4 +1,6 @@
-"""``python -m sandbox serve <emulator>|all``: emulators on 127.0.0.1 for a local demo.
+"""``python -m sandbox console``: the whole product with a Slack-like console (see
+:mod:`sandbox.console.stack`). ``python -m sandbox serve <emulator>|all``: emulators alone on
+127.0.0.1.
 
 Each prints the bot settings that reach it and its demo credentials. ``all`` serves every
 emulator on consecutive ports from ``--port``. Flags shape every served emulator:
@@ -10,17 +12,20 @@ it). ``--json`` prints one JSON line per emulator instead (what ``kernel.spawn``
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import math
 import signal
 import sys
 import time
 from collections.abc import Sequence
-from importlib import import_module
+from dataclasses import replace
+from pathlib import Path
 
 from sandbox import EMULATORS
+from sandbox.demos import demo_server
 from sandbox.kernel import Latency, RateLimit, Server, State
-from sandbox.kernel.server import bind, socket_url
 
 __all__ = ["main", "parse_faults"]
 
@@ -59,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--faults", type=parse_faults, default={}, help="e.g. 429=0.1,500=0.05")
     serve.add_argument("--seed", type=int, default=None, help="repeatable jitter and faults")
     serve.add_argument("--json", action="store_true", help="one JSON line per emulator")
+    console = commands.add_parser(
+        "console", help="the app, the emulators, a Slack stand-in and a console to try it in"
+    )
+    console.add_argument("--port", type=int, default=3200, help="the console (0: a free one)")
+    console.add_argument("--app-port", type=int, default=3000, help="the app (0: a free one)")
+    console.add_argument("--crm-port", type=int, default=3100, help="first emulator (0: free)")
+    console.add_argument("--workdir", type=Path, default=None, help="the app's files (.sandbox)")
+    console.add_argument("--json", action="store_true", help="one JSON line once ready")
     return parser
 
 
@@ -73,17 +86,28 @@ def configure(state: State, args: argparse.Namespace) -> None:
 
 
 def _start(name: str, port: int, args: argparse.Namespace) -> Server:
-    sock = bind(port)
-    module = import_module(f"sandbox.{name}")
-    state, demo = module.demo(socket_url(sock))
+    server, state, demo = demo_server(name, port)
     configure(state, args)
-    server = Server(module.create_app(state), sock).start()
+    server.start()
     print(json.dumps(demo.to_json()) if args.json else "\n".join(demo.lines()), flush=True)
     return server
 
 
+def _console(args: argparse.Namespace) -> None:
+    from sandbox.console.stack import Options, serve
+
+    options = Options(args.port, args.app_port, args.crm_port, json=args.json)
+    if args.workdir is not None:
+        options = replace(options, workdir=args.workdir.resolve())
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(options))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "console":
+        _console(args)
+        return
     names = EMULATORS if args.name == "all" else (args.name,)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     servers = []

@@ -13,6 +13,7 @@ from bot.handlers import (
     home,
     imports,
     jobs,
+    lifecycle,
     mapping,
     resync,
     sequences,
@@ -35,6 +36,7 @@ SURFACES = (
     home,
     mapping,
     team,
+    lifecycle,
 )
 
 

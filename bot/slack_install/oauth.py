@@ -15,9 +15,9 @@ BOT_SCOPES = (
     "chat:write.public",
     "im:write",
     "users:read",
-    "channels:read",
-    "groups:read",
-    "team:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 STATE_SECONDS = 600
 

@@ -430,6 +430,8 @@ def demo(origin: str) -> tuple[SalesforceState, Demo]:
     state.oauth.add_client(client_id, secret, [redirect])
     state.oauth.add_user("demo@example.com", password, origin)
     state.add_lead("lead@example.com", "Lead", "Example Inc", first_name="Lena")
+    # Jane is in every demo account, so adding her to a sequence shows the duplicate alert.
+    state.add_lead("jane@example.com", "Doe", "Example Inc", first_name="Jane")
     state.add_contact("contact@example.com", "Contact", first_name="Carl")
     settings = {
         "SALESFORCE_LOGIN_URL": origin,

@@ -2,21 +2,16 @@
 /usr/bin/chromium driven by Playwright (never a downloaded browser), against the app and the
 Salesforce emulator, each served by uvicorn on 127.0.0.1. The app reaches the emulator over
 real HTTP here (no in-process transport), and Slack is the FakeSlack server.
-
-Outside CI the test is skipped when /usr/bin/chromium is missing (``make system-deps``
-installs it); with CI set it always runs.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, Page, Route
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -30,6 +25,7 @@ from sandbox.kernel.server import bind, socket_url
 from sandbox.salesforce import SalesforceState
 from sandbox.salesforce import create_app as salesforce_app
 from tests.conftest import SIGNING_SECRET, TEAM, USER
+from tests.support.browser import launch, needs_chromium, new_page
 from tests.support.driver import SlackUser
 from tests.support.fake_slack import FakeSlack
 from tests.support.salesforce_login import (
@@ -40,22 +36,7 @@ from tests.support.salesforce_login import (
     login_button_url,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PAGE_TIMEOUT_MS = 20_000
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="needs Debian's chromium at /usr/bin/chromium (install it with `make system-deps`)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -122,19 +103,8 @@ async def user(servers: str, fake_slack: FakeSlack) -> AsyncIterator[SlackUser]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    async for chromium in launch():
         yield chromium
-        await chromium.close()
-
-
-async def new_page(browser: Browser) -> Page:
-    """A page in a fresh context: a browser with no cookies of its own."""
-    context = await browser.new_context()
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    return await context.new_page()
 
 
 async def log_in_and_press(page: Page, start_url: str, button: str) -> None:

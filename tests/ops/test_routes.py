@@ -65,3 +65,30 @@ def test_splitting_roles_on_sqlite_is_refused_with_the_reason(
     with pytest.raises(RoleRefused, match="PostgreSQL"):
         check_role(sqlite, role)
     check_role(sqlite, "all")
+
+
+class _Socket:
+    def __init__(self, connected: bool):
+        self.connected = connected
+
+    async def is_connected(self) -> bool:
+        return self.connected
+
+
+class _Handler:
+    def __init__(self, connected: bool):
+        self.client = _Socket(connected)
+
+
+@pytest.mark.parametrize(("connected", "status"), [(True, 200), (False, 503)])
+async def test_readyz_in_socket_mode_needs_the_slack_socket(
+    settings: Settings, connected: bool, status: int
+) -> None:
+    runtime = Runtime(settings.model_copy(update={"slack_app_token": "xapp-test"}))
+    runtime.socket_mode = _Handler(connected)
+    transport = httpx.ASGITransport(app=create_app(runtime, clock=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
+        answer = await http.get("/readyz")
+    assert answer.status_code == status
+    assert answer.json()["slack"] == ("ok" if connected else "not connected")
+    await runtime.db.dispose()

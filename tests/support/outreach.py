@@ -10,13 +10,15 @@ Usage:
 from __future__ import annotations
 
 import copy
-import hashlib
-import hmac
 import json
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+from sandbox.outreach import sign_outreach
+
+__all__ = ["OMIT", "make_event", "make_events", "now_iso", "outreach_request", "sign_outreach"]
 
 STALE_SECONDS = 6 * 60
 NESTED = ("sequence", "contact", "message")
@@ -29,18 +31,6 @@ class _Omit:
 
 OMIT: Any = _Omit()
 """Pass as an override value to drop that key, e.g. `make_event(occurred_at=OMIT)`."""
-
-
-def sign_outreach(secret: str, body: bytes | str, timestamp: int | None = None) -> dict[str, str]:
-    """Headers for `POST /outreach/events`: v1=hex HMAC-SHA256(secret, "<ts>.<raw body>")."""
-    raw = body.encode() if isinstance(body, str) else body
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), ts.encode() + b"." + raw, hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": "application/json",
-        "X-Outreach-Timestamp": ts,
-        "X-Outreach-Signature": f"v1={digest}",
-    }
 
 
 def outreach_request(
