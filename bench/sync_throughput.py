@@ -98,15 +98,7 @@ async def run(contacts: int, rate_limit: float) -> None:
         runtime = Runtime(settings, crm_transport=transport)
         await runtime.start(clock=False)
         try:
-            await connect(
-                runtime.db,
-                runtime.box,
-                runtime.connector,
-                workspace_id=TEAM,
-                user_id=USER,
-                kind=target.kind,
-                credentials=target.credentials,
-            )
+            await connect(runtime, TEAM, USER, target.kind, target.credentials)
             await set_default_job(runtime, state.bench_job_id)  # type: ignore[attr-defined]
             await ingest(runtime.db, events(contacts, datetime.now(UTC)))
             state.reset_calls()

@@ -16,9 +16,13 @@ from fastapi.responses import JSONResponse
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot import jobs
 from bot.connectors.base import Connector
 from bot.connectors.registry import build_connector
 from bot.connectors.skeleton import SessionCache
+from bot.deps import provide
+from bot.handlers import register_all
+from bot.jobs import TaskRunner
 from bot.notify.alerts import Notifier
 from bot.notify.slack_clients import (
     MultiWorkspaceClients,
@@ -27,10 +31,9 @@ from bot.notify.slack_clients import (
     make_client,
 )
 from bot.ops import routes as ops
+from bot.services.caches import FieldCache, JobCache
 from bot.services.crm_oauth import OAuthFlows
 from bot.services.events import OutreachEvent
-from bot.services.jobs import JobCache
-from bot.services.mapping import FieldCache
 from bot.settings import Settings
 from bot.slack_install.oauth import oauth_settings
 from bot.slack_install.stores import DbInstallationStore
@@ -38,10 +41,9 @@ from bot.storage.crypto import SecretBox
 from bot.storage.db import Database, upgrade_to_head
 from bot.storage.models import Connection
 from bot.sync.engine import SyncEngine
-from bot.tasks import jobs
 from bot.tasks.clock import Clock
 from bot.tasks.queue import ProcrastinateRunner, WorkerOptions
-from bot.tasks.runner import InProcessRunner, TaskRunner
+from bot.tasks.runner import InProcessRunner
 from bot.web import crm_oauth, outreach
 
 __all__ = ["Runtime", "create_app", "create_worker_app"]
@@ -50,7 +52,9 @@ log = logging.getLogger(__name__)
 
 
 class Runtime:
-    """Everything a request handler or a background task needs, built once per process."""
+    """Everything a request handler or a background task needs, built once per process: the
+    ``ServiceContext`` of the use cases, the ``Deps`` of the listeners (put into every Bolt
+    request's context by a middleware) and the ``TaskContext`` of the jobs."""
 
     def __init__(
         self,
@@ -168,8 +172,6 @@ def slack_setup_hint(missing: list[str]) -> str:
 
 
 def build_bolt(runtime: Runtime) -> AsyncApp:
-    from bot.handlers import register_all
-
     settings = runtime.settings
     secret = settings.slack_signing_secret
     common: dict[str, Any] = {
@@ -181,13 +183,14 @@ def build_bolt(runtime: Runtime) -> AsyncApp:
         app = AsyncApp(
             **common,
             client=make_client(None, settings.slack_api_url),
-            oauth_settings=oauth_settings(runtime, runtime.installations),
+            oauth_settings=oauth_settings(settings, runtime.db, runtime.installations),
             installation_store_bot_only=True,
         )
     else:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         app = AsyncApp(**common, client=make_client(token, settings.slack_api_url))
-    register_all(app, runtime)
+    app.use(provide(runtime))
+    register_all(app)
     return app
 
 

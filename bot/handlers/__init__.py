@@ -1,8 +1,7 @@
-"""Slack listeners, one module per surface; each ``register(app, runtime)``."""
+"""Slack listeners, one module per surface, each a set of module-level functions that read
+their dependencies from Bolt's context (:mod:`bot.deps`); :func:`register_all` wires them."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
@@ -13,6 +12,7 @@ from bot.handlers import (
     disconnect,
     home,
     imports,
+    jobs,
     lifecycle,
     mapping,
     resync,
@@ -21,25 +21,25 @@ from bot.handlers import (
     team,
 )
 
-if TYPE_CHECKING:
-    from bot.app import Runtime
+__all__ = ["SURFACES", "register_all"]
 
-__all__ = ["register_all"]
+SURFACES = (
+    commands,
+    connect,
+    settings,
+    jobs,
+    alerts,
+    imports,
+    sequences,
+    resync,
+    disconnect,
+    home,
+    mapping,
+    team,
+    lifecycle,
+)
 
 
-def register_all(app: AsyncApp, runtime: Runtime) -> None:
-    for module in (
-        commands,
-        connect,
-        settings,
-        alerts,
-        imports,
-        sequences,
-        resync,
-        disconnect,
-        home,
-        mapping,
-        team,
-        lifecycle,
-    ):
-        module.register(app, runtime)
+def register_all(app: AsyncApp) -> None:
+    for surface in SURFACES:
+        surface.register(app)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+import re
+from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.connectors.registry import display_name
+from bot.deps import deps_of
 from bot.handlers import (
     connect,
     disconnect,
@@ -22,74 +20,54 @@ from bot.handlers import (
     status,
     team,
 )
-from bot.services.manual import UsageError, add_contact, parse_add
-from bot.services.settings import find_connection
-from bot.storage.models import SyncState
-from bot.views.help import help_message
+from bot.handlers.command import Command, Subcommand
+from bot.services import manual
+from bot.services.crms import crms
+from bot.services.problems import Refused
+from bot.views.help import help_message, unknown_command
+from bot.views.manual import NO_EMAIL, NO_SEQUENCE, added_message
+from bot.views.problems import problem_text
 
-if TYPE_CHECKING:
-    from bot.app import Runtime
+__all__ = ["register"]
 
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Command:
-    """One ``/crm`` invocation, with the tenant taken from the verified payload only."""
-
-    runtime: Runtime
-    ack: AsyncAck
-    respond: AsyncRespond
-    client: AsyncWebClient
-    workspace_id: str
-    user_id: str
-    channel_id: str | None
-    trigger_id: str
-    args: str
-    response_url: str | None = None
-
-
-Subcommand = Callable[[Command], Awaitable[None]]
+_EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 async def _help(cmd: Command, problem: str | None = None) -> None:
-    from bot.connectors.registry import CONNECTORS
-
-    text, blocks = help_message([spec.display_name for spec in CONNECTORS.values()], problem)
+    text, blocks = help_message([c.name for c in crms()], problem)
     await cmd.ack(response_type="ephemeral", text=text, blocks=blocks)
 
 
-_ADD_STATE_WORDS = {
-    SyncState.PENDING: "It will sync to {crm} in a moment.",
-    SyncState.WAITING: "{reason}",
-    SyncState.SKIPPED: "It will not sync: {reason}",
-    SyncState.NO_CONNECTION: "{reason}",
-    SyncState.SYNCED: "It is already synced to {crm}.",
-    SyncState.NEEDS_DECISION: "{reason}",
-    SyncState.DISMISSED: "{reason}",
-    SyncState.FAILED: "It did not sync earlier: {reason}",
-}
+def parse_add(text: str) -> manual.AddRequest | str:
+    """``<sequence> <email> [first last]``, or the usage problem in words."""
+    words = text.split()
+    at = next((i for i, w in enumerate(words) if _EMAIL_LIKE.match(w.strip("<>"))), None)
+    if at is None:
+        return NO_EMAIL
+    sequence = " ".join(words[:at]).strip("\"'“”")
+    if not sequence:
+        return NO_SEQUENCE
+    email = words[at].strip("<>")
+    if email.startswith("mailto:"):
+        email = email.removeprefix("mailto:").split("|", 1)[0]
+    names = words[at + 1 :]
+    return manual.AddRequest(
+        sequence, email, names[0] if names else None, " ".join(names[1:]) or None
+    )
 
 
 async def _add(cmd: Command) -> None:
     await cmd.ack()
-    try:
-        request = parse_add(cmd.args)
-        membership = await add_contact(cmd.runtime.db, cmd.workspace_id, cmd.user_id, request)
-    except UsageError as exc:
-        await cmd.respond(response_type="ephemeral", text=exc.reason)
+    request = parse_add(cmd.args)
+    if isinstance(request, str):
+        await cmd.respond(response_type="ephemeral", text=request)
         return
-    conn = await find_connection(cmd.runtime.db, cmd.workspace_id, cmd.user_id)
-    crm = display_name(conn.kind) if conn else "your CRM"
-    state = SyncState(membership.sync_state)
-    then = _ADD_STATE_WORDS[state].format(crm=crm, reason=membership.sync_reason or "")
-    if membership.dedup_state == "pending":
-        then = f"Checking {crm} for duplicates first. {then}"
-    await cmd.respond(
-        response_type="ephemeral",
-        text=f"Added {request.email} to “{request.sequence}”. {then}".strip(),
-    )
-    await cmd.runtime.kick()
+    try:
+        added = await manual.add_contact(cmd.deps, cmd.workspace_id, cmd.user_id, request)
+    except Refused as exc:
+        await cmd.respond(response_type="ephemeral", text=problem_text(exc))
+        return
+    await cmd.respond(response_type="ephemeral", text=added_message(added))
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -109,27 +87,33 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.command("/crm")
-    async def crm(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        name, _, args = (body.get("text") or "").strip().partition(" ")
-        cmd = Command(
-            runtime=runtime,
-            ack=ack,
-            respond=respond,
-            client=client,
-            workspace_id=body["team_id"],
-            user_id=body["user_id"],
-            channel_id=body.get("channel_id"),
-            trigger_id=body.get("trigger_id", ""),
-            args=args.strip(),
-            response_url=body.get("response_url"),
-        )
-        handler = SUBCOMMANDS.get(name.lower())
-        if handler is None:
-            problem = f"I don't know `/crm {name}`." if name and name.lower() != "help" else None
-            await _help(cmd, problem)
-            return
-        await handler(cmd)
+async def crm(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    name, _, args = (body.get("text") or "").strip().partition(" ")
+    cmd = Command(
+        deps=deps_of(context),
+        ack=ack,
+        respond=respond,
+        client=client,
+        workspace_id=body["team_id"],
+        user_id=body["user_id"],
+        channel_id=body.get("channel_id"),
+        trigger_id=body.get("trigger_id", ""),
+        args=args.strip(),
+        response_url=body.get("response_url"),
+    )
+    handler = SUBCOMMANDS.get(name.lower())
+    if handler is None:
+        problem = unknown_command(name) if name and name.lower() != "help" else None
+        await _help(cmd, problem)
+        return
+    await handler(cmd)
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/crm")(crm)

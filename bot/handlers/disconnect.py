@@ -2,59 +2,57 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.connectors.registry import display_name
+from bot.deps import deps_of
+from bot.handlers.command import Command
 from bot.handlers.home import publish_home
 from bot.services.connections import disconnect
-from bot.services.settings import NotConnected, load_connection
+from bot.services.crms import crm_name
+from bot.services.problems import NotConnected
+from bot.services.settings import find_connection
 from bot.views.disconnect import (
     ACTION_DISCONNECT,
     ACTION_DISCONNECT_CANCEL,
+    KEPT,
+    NOTHING_CONNECTED,
     disconnect_prompt,
     disconnected_message,
 )
 
-if TYPE_CHECKING:
-    from bot.app import Runtime
-    from bot.handlers.commands import Command
+__all__ = ["confirm_disconnect", "register"]
 
 
 async def confirm_disconnect(cmd: Command) -> None:
-    try:
-        conn = await load_connection(cmd.runtime.db, cmd.workspace_id, cmd.user_id)
-    except NotConnected:
-        await cmd.ack(response_type="ephemeral", text="You have no CRM connected.")
+    conn = await find_connection(cmd.deps, cmd.workspace_id, cmd.user_id)
+    if conn is None:
+        await cmd.ack(response_type="ephemeral", text=NOTHING_CONNECTED)
         return
-    text, blocks = disconnect_prompt(display_name(conn.kind), conn.kind)
+    text, blocks = disconnect_prompt(crm_name(conn.kind), conn.kind)
     await cmd.ack(response_type="ephemeral", text=text, blocks=blocks)
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.action(ACTION_DISCONNECT)
-    async def confirmed(
-        ack: AsyncAck, respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        await ack()
-        try:
-            conn = await load_connection(runtime.db, context.team_id, context.user_id)
-        except NotConnected:
-            await respond(replace_original=True, text="You have no CRM connected.")
-            return
-        crm = await disconnect(runtime.db, context.team_id, context.user_id)
-        runtime.job_cache.forget(conn.id)
-        if crm is None:
-            await respond(replace_original=True, text="You have no CRM connected.")
-            return
-        text, blocks = disconnected_message(crm, conn.kind)
-        await respond(replace_original=True, text=text, blocks=blocks)
+async def confirmed(
+    ack: AsyncAck, respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    deps = deps_of(context)
+    try:
+        gone = await disconnect(deps, context.team_id, context.user_id)
+    except NotConnected:
+        await respond(replace_original=True, text=NOTHING_CONNECTED)
+        return
+    text, blocks = disconnected_message(gone.crm, gone.kind)
+    await respond(replace_original=True, text=text, blocks=blocks)
+    await publish_home(deps, client, context.team_id, context.user_id)
 
-        await publish_home(runtime, client, context.team_id, context.user_id)
 
-    @app.action(ACTION_DISCONNECT_CANCEL)
-    async def cancelled(ack: AsyncAck, respond: AsyncRespond) -> None:
-        await ack()
-        await respond(replace_original=True, text="Kept your CRM connected; nothing changed.")
+async def cancelled(ack: AsyncAck, respond: AsyncRespond) -> None:
+    await ack()
+    await respond(replace_original=True, text=KEPT)
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ACTION_DISCONNECT)(confirmed)
+    app.action(ACTION_DISCONNECT_CANCEL)(cancelled)

@@ -1,43 +1,26 @@
-"""Job search shared by every modal with a job picker (settings, sequence)."""
+"""Job search for every modal with a job picker (settings, sequence)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.connectors.errors import ConnectorError
-from bot.services.settings import NotConnected, load_connection
-from bot.storage.models import Connection
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.deps import deps_of
+from bot.services.crm_jobs import job_choices
 from bot.views.blocks import option
+from bot.views.sequences import ACTION_SEQUENCE_JOB
+from bot.views.settings import ACTION_JOB
 
-if TYPE_CHECKING:
-    from bot.app import Runtime
-
-log = logging.getLogger(__name__)
-
-# Slack drops an options answer after 3 s; an empty list beats a timeout error.
-SEARCH_TIMEOUT_SECONDS = 2.5
+__all__ = ["register"]
 
 
-async def warm_jobs(runtime: Runtime, conn: Connection) -> None:
-    """Load the CRM's open jobs while the modal opens, so the first search is instant."""
-    try:
-        await runtime.job_cache.jobs(conn.id, lambda: runtime.connector_for(conn))
-    except ConnectorError as exc:
-        log.warning("could not load jobs", extra={"connection_id": conn.id, "kind": exc.kind})
+async def job_search(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    query = body.get("value", "")
+    jobs = await job_choices(deps_of(context), context.team_id, context.user_id, query)
+    await ack(options=[option(job.title, job.id) for job in jobs])
 
 
-async def job_options(
-    runtime: Runtime, workspace_id: str, user_id: str, query: str
-) -> list[dict[str, Any]]:
-    """Options for an external job select; none when not connected or the CRM is slow."""
-    try:
-        conn = await load_connection(runtime.db, workspace_id, user_id)
-        jobs = await asyncio.wait_for(
-            runtime.job_cache.search(conn.id, lambda: runtime.connector_for(conn), query),
-            timeout=SEARCH_TIMEOUT_SECONDS,
-        )
-    except (NotConnected, ConnectorError, TimeoutError):
-        return []
-    return [option(job.title, job.id) for job in jobs]
+def register(app: AsyncApp) -> None:
+    app.options(ACTION_JOB)(job_search)
+    app.options(ACTION_SEQUENCE_JOB)(job_search)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.handlers.command import Command
 from bot.services.status import contact_timeline, status_report
-from bot.views.status import status_message, timeline_message
+from bot.views.status import not_an_email, status_message, timeline_message
 
-if TYPE_CHECKING:
-    from bot.handlers.commands import Command
+__all__ = ["show_status"]
 
 
 def _email(text: str) -> str | None:
@@ -21,18 +19,13 @@ def _email(text: str) -> str | None:
 async def show_status(cmd: Command) -> None:
     await cmd.ack()
     email = _email(cmd.args)
-    db = cmd.runtime.db
     if email is None:
-        text, blocks = status_message(await status_report(db, cmd.workspace_id, cmd.user_id))
+        report = await status_report(cmd.deps, cmd.workspace_id, cmd.user_id)
+        text, blocks = status_message(report)
     elif "@" not in email:
-        text = f"`{email}` is not an email address. Usage: `/crm status [email]`."
-        blocks = None
+        await cmd.respond(response_type="ephemeral", text=not_an_email(email))
+        return
     else:
-        report = await status_report(db, cmd.workspace_id, cmd.user_id)
-        crm = report.health.crm if report.health else None
-        timeline = await contact_timeline(db, cmd.workspace_id, cmd.user_id, email)
-        text, blocks = timeline_message(timeline, email, crm)
-    if blocks is None:
-        await cmd.respond(response_type="ephemeral", text=text)
-    else:
-        await cmd.respond(response_type="ephemeral", text=text, blocks=blocks)
+        timeline = await contact_timeline(cmd.deps, cmd.workspace_id, cmd.user_id, email)
+        text, blocks = timeline_message(timeline, email)
+    await cmd.respond(response_type="ephemeral", text=text, blocks=blocks)

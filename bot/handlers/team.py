@@ -5,33 +5,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.connectors.registry import display_name
-from bot.services.settings import NotConnected, load_connection
-from bot.services.team import SlackUserLookup, clone_settings, role_of, set_role
-from bot.storage.models import Role
-from bot.views.team import BLOCK_TEAMMATES, CALLBACK_CLONE, clone_modal, clone_result_modal
+from bot.deps import deps_of
+from bot.handlers.command import Command
+from bot.services.problems import NotConnected, Refused
+from bot.services.team import SlackUserLookup, clone_settings, clone_target, set_role
+from bot.states import Role
+from bot.views.problems import problem_text
+from bot.views.team import (
+    BLOCK_TEAMMATES,
+    CALLBACK_CLONE,
+    CHOOSE_TEAMMATES,
+    NOTHING_TO_COPY,
+    NOTHING_TO_COPY_NOW,
+    clone_modal,
+    clone_result_modal,
+    role_set,
+)
 
-if TYPE_CHECKING:
-    from bot.app import Runtime
-    from bot.handlers.commands import Command
+__all__ = ["change_role", "open_clone", "register"]
 
 log = logging.getLogger(__name__)
 
-CLONE_REFUSED = (
-    "Only owners and managers can copy settings to teammates. "
-    "Ask a workspace owner to make you a manager with `/crm role @you manager`."
-)
-ROLE_REFUSED = "Only owners (Slack workspace owners and admins) can change roles."
-ROLE_USAGE = "Usage: `/crm role @teammate manager` or `/crm role @teammate member`."
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-
-
 # users.info runs before the acknowledgement; a slow answer must not cost the 3 s window.
 LOOKUP_TIMEOUT = 1.0
 
@@ -51,20 +52,15 @@ def user_lookup(client: AsyncWebClient) -> SlackUserLookup:
 
 
 async def open_clone(cmd: Command) -> None:
-    role = await role_of(cmd.runtime.db, cmd.workspace_id, cmd.user_id, user_lookup(cmd.client))
-    if role not in (Role.OWNER, Role.MANAGER):
-        await cmd.ack(response_type="ephemeral", text=CLONE_REFUSED)
-        return
+    lookup = user_lookup(cmd.client)
     try:
-        conn = await load_connection(cmd.runtime.db, cmd.workspace_id, cmd.user_id)
-    except NotConnected:
-        text = "You have no CRM connected, so there are no settings to copy yet."
+        crm = await clone_target(cmd.deps, cmd.workspace_id, cmd.user_id, lookup)
+    except Refused as exc:
+        text = NOTHING_TO_COPY if isinstance(exc, NotConnected) else problem_text(exc)
         await cmd.ack(response_type="ephemeral", text=text)
         return
     await cmd.ack()
-    await cmd.client.views_open(
-        trigger_id=cmd.trigger_id, view=clone_modal(display_name(conn.kind))
-    )
+    await cmd.client.views_open(trigger_id=cmd.trigger_id, view=clone_modal(crm))
 
 
 def parse_role(args: str) -> tuple[str, Role] | None:
@@ -79,47 +75,33 @@ def parse_role(args: str) -> tuple[str, Role] | None:
 
 
 async def change_role(cmd: Command) -> None:
-    lookup = user_lookup(cmd.client)
-    if await role_of(cmd.runtime.db, cmd.workspace_id, cmd.user_id, lookup) != Role.OWNER:
-        await cmd.ack(response_type="ephemeral", text=ROLE_REFUSED)
+    change = parse_role(cmd.args)
+    try:
+        await set_role(cmd.deps, cmd.workspace_id, cmd.user_id, change, user_lookup(cmd.client))
+    except Refused as exc:
+        await cmd.ack(response_type="ephemeral", text=problem_text(exc))
         return
-    parsed = parse_role(cmd.args)
-    if parsed is None:
-        await cmd.ack(response_type="ephemeral", text=ROLE_USAGE)
-        return
-    user_id, role = parsed
-    target = await lookup(user_id)
-    if target is None:
-        await cmd.ack(response_type="ephemeral", text=f"Slack does not know <@{user_id}>.")
-        return
-    if target.get("is_owner") or target.get("is_admin"):
-        text = f"<@{user_id}> is a Slack workspace owner or admin, and so always an owner here."
-        await cmd.ack(response_type="ephemeral", text=text)
-        return
-    await set_role(cmd.runtime.db, cmd.workspace_id, cmd.user_id, user_id, role)
-    await cmd.ack(response_type="ephemeral", text=f"<@{user_id}> is now a {role}.")
+    assert change is not None
+    await cmd.ack(response_type="ephemeral", text=role_set(*change))
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.view(CALLBACK_CLONE)
-    async def submitted(
-        ack: AsyncAck, view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        team, actor = context.team_id, context.user_id
-        if await role_of(runtime.db, team, actor, user_lookup(client)) not in (
-            Role.OWNER,
-            Role.MANAGER,
-        ):
-            await ack(response_action="errors", errors={BLOCK_TEAMMATES: CLONE_REFUSED})
-            return
-        picked = (view["state"]["values"].get(BLOCK_TEAMMATES) or {}).get("value") or {}
-        users = picked.get("selected_users") or []
-        if not users:
-            await ack(response_action="errors", errors={BLOCK_TEAMMATES: "Choose teammates."})
-            return
-        try:
-            result = await clone_settings(runtime.db, team, actor, users)
-        except LookupError as exc:
-            await ack(response_action="errors", errors={BLOCK_TEAMMATES: str(exc)})
-            return
-        await ack(response_action="update", view=clone_result_modal(result))
+async def submitted(
+    ack: AsyncAck, view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    picked = (view["state"]["values"].get(BLOCK_TEAMMATES) or {}).get("value") or {}
+    users = picked.get("selected_users") or []
+    if not users:
+        await ack(response_action="errors", errors={BLOCK_TEAMMATES: CHOOSE_TEAMMATES})
+        return
+    deps, team, actor = deps_of(context), context.team_id, context.user_id
+    try:
+        result = await clone_settings(deps, team, actor, users, user_lookup(client))
+    except Refused as exc:
+        text = NOTHING_TO_COPY_NOW if isinstance(exc, NotConnected) else problem_text(exc)
+        await ack(response_action="errors", errors={BLOCK_TEAMMATES: text})
+        return
+    await ack(response_action="update", view=clone_result_modal(result))
+
+
+def register(app: AsyncApp) -> None:
+    app.view(CALLBACK_CLONE)(submitted)

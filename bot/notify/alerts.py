@@ -11,17 +11,19 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.connectors.registry import display_name
 from bot.notify.slack_clients import SlackClients
 from bot.ops.metrics import ALERT_LAG
+from bot.services.crms import crm_name
+from bot.services.dedup import exists_alert_for
+from bot.storage.alerts import MAX_ALERT_ATTEMPTS, workspaces_with_unposted_alerts
 from bot.storage.db import Database
 from bot.storage.models import Alert, utcnow
-from bot.storage.repos import MAX_ALERT_ATTEMPTS, Repo, workspaces_with_unposted_alerts
+from bot.storage.repos import Repo
 from bot.sync.statuses import ALERT_STATUSES_MISSING
-from bot.views.alerts import ExistsAlert, exists_alert, paused_dm, reauth_dm
+from bot.views.alerts import exists_alert, paused_dm, reauth_dm
 from bot.views.statuses import statuses_missing_dm
 
-__all__ = ["Notifier", "exists_alert_for"]
+__all__ = ["Notifier"]
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +33,6 @@ METADATA_TYPE = "crm_sync_alert"
 CLAIM_SECONDS = 120.0
 CLAIM_BATCH = 20
 HISTORY_LIMIT = 200
-
-
-async def exists_alert_for(repo: Repo, membership_id: int) -> ExistsAlert | None:
-    details = await repo.membership_details(membership_id)
-    if details is None:
-        return None
-    membership, sequence, contact = details
-    conn = await repo.connection_for(sequence.owner_user_id)
-    name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
-    return ExistsAlert(
-        membership_id=membership.id,
-        crm=display_name(conn.kind) if conn else "the CRM",
-        email=contact.email,
-        contact_name=name,
-        sequence_name=sequence.name,
-        record_id=membership.flag_record_id or "",
-        record_url=membership.flag_record_url,
-    )
 
 
 class Notifier:
@@ -186,17 +170,17 @@ class Notifier:
             conn = await repo.connection_for(alert.user_id)
             if conn is None:
                 return None
-            return reauth_dm(display_name(conn.kind), conn.kind, conn.status_reason)
+            return reauth_dm(crm_name(conn.kind), conn.kind, conn.status_reason)
         if alert.kind == "paused":
             conn = await repo.connection_for(alert.user_id)
             if conn is None or conn.paused_until is None:
                 return None
-            return paused_dm(display_name(conn.kind), conn.status_reason)
+            return paused_dm(crm_name(conn.kind), conn.status_reason)
         if alert.kind == ALERT_STATUSES_MISSING:
             conn = await repo.connection_for(alert.user_id)
             if conn is None or not conn.status_warning:
                 return None  # fixed (or disconnected) before the warning went out
-            return statuses_missing_dm(display_name(conn.kind), conn.status_warning.split(", "))
+            return statuses_missing_dm(crm_name(conn.kind), conn.status_warning.split(", "))
         if alert.membership_id is None:
             return None
         exists = await exists_alert_for(repo, alert.membership_id)

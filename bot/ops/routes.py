@@ -9,11 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from bot.ops import metrics as m
+from bot.storage.alerts import oldest_unposted_alert
+from bot.storage.memberships import contacts_by_crm_and_state
 from bot.storage.models import utcnow
-from bot.storage.repos import contacts_by_crm_and_state, oldest_unposted_alert
 
 __all__ = ["router"]
 
@@ -58,8 +58,8 @@ async def prometheus_metrics(request: Request) -> Response:
 
 async def _database(runtime: Any) -> str:
     try:
-        async with asyncio.timeout(READY_TIMEOUT_SECONDS), runtime.db.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await runtime.db.ping()
     except Exception as exc:
         log.warning("readiness: database not answering", extra={"error": type(exc).__name__})
         return f"unavailable ({type(exc).__name__})"

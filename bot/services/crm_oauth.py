@@ -7,12 +7,13 @@
               browser), spend it, exchange the code, verify and save the connection
 
 Only hashes of the state and of the browser nonce are stored; the PKCE verifier is encrypted.
-Every refusal is an :class:`OAuthRefused` with words for the person in the browser, and says
-whether the teammate who started the flow should hear about it in Slack.
+Every refusal is an :class:`OAuthRefused` with a code (``bot.views.sign_in`` words it for the
+page), and says whether the teammate who started the flow should hear about it in Slack.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import logging
@@ -20,6 +21,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -28,12 +30,14 @@ from bot.connectors.base import Connector
 from bot.connectors.errors import AuthError, ConfigError, ConnectorError, TransientError
 from bot.connectors.registry import display_name
 from bot.connectors.salesforce import oauth as salesforce_oauth
-from bot.services.connections import ConnectRejected, connect
+from bot.services.connections import ConnectRejected, verify_and_save
+from bot.services.context import SignIn
 from bot.settings import Settings
 from bot.storage.crypto import SecretBox
 from bot.storage.db import Database
 from bot.storage.models import OAuthState, utcnow
-from bot.storage.repos import Repo, oauth_state, purge_oauth_states
+from bot.storage.oauth_states import oauth_state, purge_oauth_states
+from bot.storage.repos import Repo
 
 __all__ = [
     "STATE_LIFETIME",
@@ -42,6 +46,7 @@ __all__ = [
     "OAuthFlows",
     "OAuthNotConfigured",
     "OAuthRefused",
+    "SignInProblem",
     "browser_cookie_name",
 ]
 
@@ -76,15 +81,34 @@ class Connected:
     identity: str
 
 
-class OAuthRefused(Exception):
-    """The flow cannot go on. ``title`` and ``reason`` are for the page; ``owner`` is set
-    when the teammate's own browser got this far, so they are told in Slack as well."""
+class SignInProblem(enum.StrEnum):
+    """Why a sign-in stopped; every one carries ``crm``, some more (in brackets)."""
 
-    def __init__(self, title: str, reason: str, *, owner: FlowOwner | None = None):
-        super().__init__(f"{title}: {reason}")
-        self.title = title
-        self.reason = reason
+    INCOMPLETE = "incomplete"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"  # minutes
+    OTHER_BROWSER = "other_browser"
+    NOT_SET_UP = "not_set_up"  # missing
+    NOT_SET_UP_CONFIG = "not_set_up_config"  # detail
+    NO_CODE = "no_code"
+    DENIED = "denied"
+    CRM_ERROR = "crm_error"  # detail
+    SIGN_IN_REFUSED = "sign_in_refused"  # detail
+    NO_ANSWER = "no_answer"
+    NOT_CONNECTED = "not_connected"  # detail, or rejected (a ConnectRejected)
+    NO_LASTING_ACCESS = "no_lasting_access"
+
+
+class OAuthRefused(Exception):
+    """The flow cannot go on. ``owner`` is set when the teammate's own browser got this far,
+    so they are told in Slack as well."""
+
+    def __init__(self, problem: SignInProblem, *, owner: FlowOwner | None = None, **params: Any):
+        super().__init__(problem)
+        self.problem = problem
         self.owner = owner
+        self.params = params
 
 
 class OAuthNotConfigured(Exception):
@@ -101,21 +125,6 @@ def _digest(value: str) -> str:
 def browser_cookie_name(state: str) -> str:
     """One cookie per flow, so two flows started in one browser do not undo each other."""
     return f"crm_oauth_{_digest(state)[:16]}"
-
-
-def _command(crm: str) -> str:
-    return f"/crm connect {crm.lower()}"
-
-
-def _again(crm: str) -> str:
-    return f"Start again in Slack with {_command(crm)}."
-
-
-def _unknown(crm: str) -> OAuthRefused:
-    return OAuthRefused(
-        "This sign-in link is not valid",
-        f"It was not issued by this app, or it was changed on the way. {_again(crm)}",
-    )
 
 
 class OAuthFlows:
@@ -162,6 +171,14 @@ class OAuthFlows:
 
     # 1. from Slack ------------------------------------------------------------------------
 
+    async def sign_in(self, workspace_id: str, user_id: str, kind: str) -> SignIn:
+        minutes = int(STATE_LIFETIME.total_seconds() // 60)
+        try:
+            url = await self.begin(workspace_id, user_id, kind)
+        except OAuthNotConfigured as exc:
+            return SignIn(None, tuple(exc.missing), self.redirect_uri, minutes)
+        return SignIn(url, (), self.redirect_uri, minutes)
+
     async def begin(self, workspace_id: str, user_id: str, kind: str) -> str:
         """A fresh state for this teammate; returns the start URL to put behind the button."""
         missing = self.missing_settings()
@@ -191,8 +208,7 @@ class OAuthFlows:
         missing = self.missing_settings()
         if missing:
             raise OAuthRefused(
-                "Salesforce login is not set up",
-                f"This app is missing {', '.join(missing)}. Ask whoever runs it to set them.",
+                SignInProblem.NOT_SET_UP, crm=display_name(self.kind), missing=missing
             )
         now = self.now()
         async with self.db.session() as session:
@@ -215,7 +231,9 @@ class OAuthFlows:
                 verifier,
             )
         except ConfigError as exc:
-            raise OAuthRefused("Salesforce login is not set up", exc.reason) from exc
+            raise OAuthRefused(
+                SignInProblem.NOT_SET_UP_CONFIG, crm=display_name(self.kind), detail=exc.reason
+            ) from exc
         return url, new_nonce
 
     # 3. the CRM sends the browser back --------------------------------------------------
@@ -233,14 +251,10 @@ class OAuthFlows:
         if error:
             raise self._crm_error(owner, error, error_description)
         if not code:
-            raise OAuthRefused(
-                f"{owner.crm} sent no authorization code",
-                f"Nothing was connected. {_again(owner.crm)}",
-                owner=owner,
-            )
+            raise OAuthRefused(SignInProblem.NO_CODE, owner=owner, crm=owner.crm)
         credentials = await self._exchange(owner, code, verifier)
         try:
-            identity = await connect(
+            identity = await verify_and_save(
                 self.db,
                 self.box,
                 self.build,
@@ -252,7 +266,7 @@ class OAuthFlows:
             )
         except ConnectRejected as exc:
             raise OAuthRefused(
-                f"{owner.crm} could not be connected", exc.reason, owner=owner
+                SignInProblem.NOT_CONNECTED, owner=owner, crm=owner.crm, rejected=exc
             ) from exc
         return Connected(owner, identity)
 
@@ -284,26 +298,17 @@ class OAuthFlows:
             )
         except AuthError as exc:
             raise OAuthRefused(
-                f"{owner.crm} refused the sign-in", f"{exc.reason} {_again(owner.crm)}", owner=owner
+                SignInProblem.SIGN_IN_REFUSED, owner=owner, crm=owner.crm, detail=exc.reason
             ) from exc
         except (TransientError, httpx.TransportError) as exc:
             log.warning("oauth code exchange failed", extra={"kind": owner.kind, "error": str(exc)})
-            raise OAuthRefused(
-                f"{owner.crm} did not answer",
-                f"We could not finish signing in. {_again(owner.crm)}",
-                owner=owner,
-            ) from exc
+            raise OAuthRefused(SignInProblem.NO_ANSWER, owner=owner, crm=owner.crm) from exc
         except ConnectorError as exc:
             raise OAuthRefused(
-                f"{owner.crm} could not be connected", exc.reason, owner=owner
+                SignInProblem.NOT_CONNECTED, owner=owner, crm=owner.crm, detail=exc.reason
             ) from exc
         if not grant.refresh_token:
-            raise OAuthRefused(
-                f"{owner.crm} gave no lasting access",
-                "The connected app did not grant a refresh token (its OAuth scopes need "
-                f"“refresh_token, offline_access”). {_again(owner.crm)}",
-                owner=owner,
-            )
+            raise OAuthRefused(SignInProblem.NO_LASTING_ACCESS, owner=owner, crm=owner.crm)
         return {
             "refresh_token": grant.refresh_token,
             "access_token": grant.access_token,
@@ -317,18 +322,15 @@ class OAuthFlows:
         """The stored flow of ``state`` if it may still be used; refusals otherwise."""
         crm = display_name(self.kind)
         if not state:
-            raise OAuthRefused("This sign-in link is incomplete", f"It has no state. {_again(crm)}")
+            raise OAuthRefused(SignInProblem.INCOMPLETE, crm=crm)
         row = await oauth_state(session, _digest(state))
         if row is None:
-            raise _unknown(crm)
+            raise OAuthRefused(SignInProblem.UNKNOWN, crm=crm)
         if row.used_at is not None:
             raise self._used(row)
         if row.expires_at <= now:
             minutes = int(STATE_LIFETIME.total_seconds() // 60)
-            raise OAuthRefused(
-                "This sign-in link has expired",
-                f"Links work for {minutes} minutes. {_again(display_name(row.kind))}",
-            )
+            raise OAuthRefused(SignInProblem.EXPIRED, crm=display_name(row.kind), minutes=minutes)
         return row
 
     @staticmethod
@@ -339,32 +341,15 @@ class OAuthFlows:
 
     @staticmethod
     def _used(row: OAuthState) -> OAuthRefused:
-        return OAuthRefused(
-            "This sign-in link was already used",
-            "Each link works once. If you are not connected yet, run "
-            f"{_command(display_name(row.kind))} in Slack for a new one.",
-        )
+        return OAuthRefused(SignInProblem.USED, crm=display_name(row.kind))
 
     @staticmethod
     def _other_browser(row: OAuthState) -> OAuthRefused:
-        return OAuthRefused(
-            "This sign-in belongs to another browser",
-            "It was started in a different browser (or its cookie is gone), so it cannot be "
-            f"finished here. {_again(display_name(row.kind))}",
-        )
+        return OAuthRefused(SignInProblem.OTHER_BROWSER, crm=display_name(row.kind))
 
     @staticmethod
     def _crm_error(owner: FlowOwner, error: str, description: str | None) -> OAuthRefused:
         if error == "access_denied":
-            return OAuthRefused(
-                f"{owner.crm} access was not granted",
-                f"You chose Deny on the {owner.crm} page, so nothing was connected. "
-                f"To connect after all, run {_command(owner.crm)} in Slack.",
-                owner=owner,
-            )
+            return OAuthRefused(SignInProblem.DENIED, owner=owner, crm=owner.crm)
         detail = (description or error)[:300]
-        return OAuthRefused(
-            f"{owner.crm} did not sign you in",
-            f"{owner.crm} answered: {detail}. Nothing was connected. {_again(owner.crm)}",
-            owner=owner,
-        )
+        return OAuthRefused(SignInProblem.CRM_ERROR, owner=owner, crm=owner.crm, detail=detail)

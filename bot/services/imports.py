@@ -8,44 +8,51 @@ on running imports), so two clicks or two workers cannot start a second one.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-
-from bot.connectors.base import Capability, ListMember, ListSource
+from bot import jobs
+from bot.connectors.base import CrmList, ListMember, ListSource
 from bot.connectors.errors import ConnectorError
-from bot.connectors.registry import display_name, get_spec
-from bot.services.settings import NOT_CONNECTED
-from bot.storage.db import Database
-from bot.storage.models import ListImport, Membership, Sequence, SyncMode, SyncState, utcnow
+from bot.services.context import ServiceContext
+from bot.services.crms import crm, crm_name, crms
+from bot.services.problems import NotConnected, Problem, Refused
+from bot.services.settings import load_connection
+from bot.states import Reason, SyncMode, SyncState
+from bot.storage.imports import ImportRunning
+from bot.storage.models import Membership, Sequence, utcnow
 from bot.storage.repos import Repo
+from bot.sync import reasons
+from bot.sync.reasons import Why, why
 from bot.sync.rules import effective_settings
 
 __all__ = [
+    "ImportForm",
     "ImportRefused",
     "ImportSummary",
     "SequenceChoice",
-    "fail_import",
+    "import_form",
+    "list_choices",
     "run_import",
-    "sequences_of",
     "start_import",
-    "supports_lists",
 ]
+
+log = logging.getLogger(__name__)
 
 CHUNK = 50
 STALE_AFTER = timedelta(minutes=30)
+# Slack drops an options answer after 3 s.
+OPTIONS_TIMEOUT = 2.5
+
+Progress = Callable[["ImportSummary"], Awaitable[None]]
 
 
-class ImportRefused(Exception):
-    """The import cannot start; ``reason`` says why in words."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+class ImportRefused(Refused):
+    """The import cannot start."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,12 @@ class SequenceChoice:
 
     sequence_id: int | None = None
     new_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportForm:
+    crm: str
+    sequences: list[tuple[int, str]]  # the teammate's, as (id, name), by name
 
 
 @dataclass(frozen=True)
@@ -67,93 +80,157 @@ class ImportSummary:
     added: int
     skipped_no_email: int
     already: int
-    reason: str | None = None
+    reason: Reason | None = None
 
     @property
     def processed(self) -> int:
         return self.added + self.skipped_no_email + self.already
 
 
-def supports_lists(kind: str) -> bool:
-    return Capability.LISTS in get_spec(kind).capabilities
+# --- the modal --------------------------------------------------------------------------------
+
+
+async def import_form(ctx: ServiceContext, workspace_id: str, user_id: str) -> ImportForm:
+    """The import modal; :class:`Refused` when the teammate's CRM has no lists."""
+    conn = await load_connection(ctx, workspace_id, user_id)
+    info = crm(conn.kind)
+    if info is None or not info.lists:
+        with_lists = [c.name for c in crms() if c.lists]
+        raise Refused(Problem.IMPORT_NEEDS_LISTS, crm=crm_name(conn.kind), with_lists=with_lists)
+    async with ctx.db.session() as session:
+        owned = await Repo(session, workspace_id).owned_sequences(user_id)
+    return ImportForm(info.name, [(s.id, s.name) for s in owned])
+
+
+async def list_choices(ctx: ServiceContext, workspace_id: str, user_id: str) -> list[CrmList]:
+    """The CRM's lists for the external select; none when not connected or slow."""
+    try:
+        conn = await load_connection(ctx, workspace_id, user_id)
+        connector = await ctx.connector_for(conn)
+        try:
+            if not isinstance(connector, ListSource):
+                return []
+            return await asyncio.wait_for(connector.list_lists(), OPTIONS_TIMEOUT)
+        finally:
+            await connector.aclose()
+    except (NotConnected, ConnectorError, TimeoutError):
+        return []
 
 
 async def start_import(
-    db: Database,
+    ctx: ServiceContext,
     workspace_id: str,
     user_id: str,
     list_id: str,
     list_name: str,
     choice: SequenceChoice,
-) -> int:
-    """Claim the connection's import slot and record the import; returns its id."""
-    async with db.session() as session:
+) -> None:
+    """Claim the connection's import slot, record the import and start it in the background."""
+    async with ctx.db.session() as session:
         repo = Repo(session, workspace_id)
         conn = await repo.connection_for(user_id)
         if conn is None:
-            raise ImportRefused(NOT_CONNECTED)
-        if not supports_lists(conn.kind):
-            raise ImportRefused(f"{display_name(conn.kind)} has no lists to import from.")
-        await _expire_stale(session, conn.id)
-        sequence = await _sequence(repo, user_id, choice)
-        running = await _running(session, conn.id)
-        if running is not None:
-            raise ImportRefused(_already_running(running))
-        job = ListImport(
-            workspace_id=workspace_id,
-            connection_id=conn.id,
-            user_id=user_id,
-            list_id=list_id,
-            list_name=list_name,
-            sequence_id=sequence.id,
-            status="running",
+            raise NotConnected
+        info = crm(conn.kind)
+        if info is None or not info.lists:
+            raise ImportRefused(Problem.NO_LISTS, crm=crm_name(conn.kind))
+        await repo.expire_stale_imports(
+            conn.id, utcnow() - STALE_AFTER, why(Why.STOPPED_UNFINISHED)
         )
-        session.add(job)
-        try:
-            await session.flush()
-        except IntegrityError:
+        sequence = await _sequence(repo, user_id, choice)
+        running = await repo.running_import(conn.id)
+        if running is not None:
             raise ImportRefused(
-                "An import is already running for your connection. Wait for it to finish."
-            ) from None
-        return job.id
+                Problem.IMPORT_RUNNING,
+                list=running.list_name,
+                done=running.added + running.skipped_no_email + running.already,
+                total=running.total,
+            )
+        try:
+            import_id = await repo.add_running_import(
+                conn.id, user_id, list_id, list_name, sequence.id
+            )
+        except ImportRunning:
+            raise ImportRefused(Problem.IMPORT_RACE) from None
+    await ctx.runner.submit(jobs.import_list(workspace_id, user_id, import_id))
+
+
+async def _sequence(repo: Repo, user_id: str, choice: SequenceChoice) -> Sequence:
+    if choice.sequence_id is not None:
+        sequence = await repo.owned_sequence(choice.sequence_id, user_id)
+        if sequence is None:
+            raise ImportRefused(Problem.IMPORT_SEQUENCE_GONE)
+        return sequence
+    name = " ".join((choice.new_name or "").split())
+    if not name:
+        raise ImportRefused(Problem.IMPORT_UNNAMED)
+    existing = await repo.find_sequence(user_id, name)
+    if existing is not None:
+        return existing
+    return await repo.upsert_sequence(f"crm-import-{uuid.uuid4().hex[:16]}", name, user_id)
+
+
+# --- the background work ----------------------------------------------------------------------
 
 
 async def run_import(
-    db: Database,
-    source: ListSource,
-    workspace_id: str,
-    import_id: int,
-    progress: Callable[[ImportSummary], Awaitable[None]] | None = None,
-) -> ImportSummary:
-    """Fetch the members and add them to the sequence, reporting after every chunk."""
+    ctx: ServiceContext, workspace_id: str, user_id: str, import_id: int, progress: Progress
+) -> ImportSummary | None:
+    """Fetch the list's members and add them to the sequence, calling ``progress`` at the
+    start and after every chunk; returns the final summary (None when a retried job finds
+    the import finished already)."""
     try:
-        members = await source.list_members((await _load(db, workspace_id, import_id)).list_id)
-    except ConnectorError as exc:
-        return await _finish(db, workspace_id, import_id, "failed", exc.reason)
-    await _update(db, workspace_id, import_id, total=len(members))
-    for start in range(0, len(members), CHUNK):
-        await _add_chunk(db, workspace_id, import_id, members[start : start + CHUNK])
-        if progress is not None and start + CHUNK < len(members):
-            await progress(await summary(db, workspace_id, import_id))
-    return await _finish(db, workspace_id, import_id, "done", None)
+        conn = await load_connection(ctx, workspace_id, user_id)
+    except NotConnected:
+        await _finish(ctx, workspace_id, import_id, "failed", why(Why.DISCONNECTED_DURING_IMPORT))
+        return None
+    current = await summary(ctx, workspace_id, import_id)
+    if current.status != "running":
+        return None
+    await progress(current)
+    connector = await ctx.connector_for(conn)
+    try:
+        if not isinstance(connector, ListSource):
+            no_lists = why(Why.NO_LISTS, crm=crm_name(conn.kind))
+            result = await _finish(ctx, workspace_id, import_id, "failed", no_lists)
+        else:
+            result = await _import(ctx, connector, workspace_id, import_id, progress)
+    except Exception:
+        log.exception("import failed", extra={"import_id": import_id})
+        unexpected = why(Why.UNEXPECTED_ERROR)
+        result = await _finish(ctx, workspace_id, import_id, "failed", unexpected)
+    finally:
+        await connector.aclose()
+    await ctx.runner.submit(jobs.tick())
+    return result
 
 
-async def fail_import(
-    db: Database, workspace_id: str, import_id: int, reason: str
+async def _import(
+    ctx: ServiceContext, source: ListSource, workspace_id: str, import_id: int, progress: Progress
 ) -> ImportSummary:
-    """Release the connection's import slot after an unexpected failure."""
-    return await _finish(db, workspace_id, import_id, "failed", reason)
+    try:
+        job = await _load(ctx, workspace_id, import_id)
+        members = await source.list_members(job.list_id)
+    except ConnectorError as exc:
+        failed = reasons.crm_answer(exc.reason)
+        return await _finish(ctx, workspace_id, import_id, "failed", failed)
+    await _update(ctx, workspace_id, import_id, total=len(members))
+    for start in range(0, len(members), CHUNK):
+        await _add_chunk(ctx, workspace_id, import_id, members[start : start + CHUNK])
+        if start + CHUNK < len(members):
+            await progress(await summary(ctx, workspace_id, import_id))
+    return await _finish(ctx, workspace_id, import_id, "done", None)
 
 
-async def summary(db: Database, workspace_id: str, import_id: int) -> ImportSummary:
-    async with db.session() as session:
+async def summary(ctx: ServiceContext, workspace_id: str, import_id: int) -> ImportSummary:
+    async with ctx.db.session() as session:
         repo = Repo(session, workspace_id)
-        job = await _get(session, workspace_id, import_id)
+        job = await _get(repo, import_id)
         conn = await repo.connection(job.connection_id)
-        sequence = await _sequence_by_id(repo, job.sequence_id)
+        sequence = await repo.sequence(job.sequence_id)
         return ImportSummary(
             import_id=job.id,
-            crm=display_name(conn.kind) if conn else "the CRM",
+            crm=crm_name(conn.kind) if conn else "the CRM",
             list_name=job.list_name,
             sequence_name=sequence.name if sequence else "?",
             status=job.status,
@@ -165,17 +242,14 @@ async def summary(db: Database, workspace_id: str, import_id: int) -> ImportSumm
         )
 
 
-# --- steps ------------------------------------------------------------------------------------
-
-
 async def _add_chunk(
-    db: Database, workspace_id: str, import_id: int, members: list[ListMember]
+    ctx: ServiceContext, workspace_id: str, import_id: int, members: list[ListMember]
 ) -> None:
-    async with db.session() as session:
+    async with ctx.db.session() as session:
         repo = Repo(session, workspace_id)
-        job = await _get(session, workspace_id, import_id)
+        job = await _get(repo, import_id)
         conn = await repo.connection(job.connection_id)
-        sequence = await _sequence_by_id(repo, job.sequence_id)
+        sequence = await repo.sequence(job.sequence_id)
         if conn is None or sequence is None:
             return
         settings = effective_settings(sequence, conn)
@@ -214,99 +288,34 @@ def _mark_linked(membership: Membership, needs_job: bool) -> None:
     membership.dedup_state = None
     if needs_job:
         membership.sync_state = SyncState.PENDING
-        membership.sync_reason = "Imported from a CRM list; joining the sequence's job."
+        membership.sync_reason = why(Why.IMPORTED_JOINING_JOB)
     else:
         membership.sync_state = SyncState.SYNCED
-        membership.sync_reason = "Imported from a CRM list (already in the CRM)."
+        membership.sync_reason = why(Why.IMPORTED)
         membership.synced_at = utcnow()
 
 
-async def _sequence(repo: Repo, user_id: str, choice: SequenceChoice) -> Sequence:
-    if choice.sequence_id is not None:
-        sequence = await _sequence_by_id(repo, choice.sequence_id)
-        if sequence is None or sequence.owner_user_id != user_id:
-            raise ImportRefused("That sequence is not one of yours any more. Pick another.")
-        return sequence
-    name = " ".join((choice.new_name or "").split())
-    if not name:
-        raise ImportRefused("Pick a sequence or type a name for a new one.")
-    existing = await repo.find_sequence(user_id, name)
-    if existing is not None:
-        return existing
-    return await repo.upsert_sequence(f"crm-import-{uuid.uuid4().hex[:16]}", name, user_id)
-
-
-async def _sequence_by_id(repo: Repo, sequence_id: int) -> Sequence | None:
-    return await repo.session.scalar(
-        select(Sequence).where(Sequence.workspace_id == repo.ws, Sequence.id == sequence_id)
-    )
-
-
-async def _running(session, connection_id: int) -> ListImport | None:
-    return await session.scalar(
-        select(ListImport).where(
-            ListImport.connection_id == connection_id, ListImport.status == "running"
-        )
-    )
-
-
-async def _expire_stale(session, connection_id: int) -> None:
-    """An import whose worker died must not block the connection for ever."""
-    await session.execute(
-        update(ListImport)
-        .where(
-            ListImport.connection_id == connection_id,
-            ListImport.status == "running",
-            ListImport.started_at < utcnow() - STALE_AFTER,
-        )
-        .values(status="failed", reason="Stopped without finishing.", finished_at=utcnow())
-    )
-
-
-def _already_running(running: ListImport) -> str:
-    return (
-        f"An import is already running: “{running.list_name}” "
-        f"({running.added + running.skipped_no_email + running.already} of {running.total} "
-        "done). Only one list can be imported at a time; try again when it finishes."
-    )
-
-
-async def _get(session, workspace_id: str, import_id: int) -> ListImport:
-    job = await session.scalar(
-        select(ListImport).where(
-            ListImport.workspace_id == workspace_id, ListImport.id == import_id
-        )
-    )
+async def _get(repo: Repo, import_id: int):
+    job = await repo.list_import(import_id)
     if job is None:
         raise LookupError(f"no import {import_id}")
     return job
 
 
-async def _load(db: Database, workspace_id: str, import_id: int) -> ListImport:
-    async with db.session() as session:
-        return await _get(session, workspace_id, import_id)
+async def _load(ctx: ServiceContext, workspace_id: str, import_id: int):
+    async with ctx.db.session() as session:
+        return await _get(Repo(session, workspace_id), import_id)
 
 
-async def _update(db: Database, workspace_id: str, import_id: int, **values) -> None:
-    async with db.session() as session:
-        job = await _get(session, workspace_id, import_id)
+async def _update(ctx: ServiceContext, workspace_id: str, import_id: int, **values) -> None:
+    async with ctx.db.session() as session:
+        job = await _get(Repo(session, workspace_id), import_id)
         for name, value in values.items():
             setattr(job, name, value)
 
 
 async def _finish(
-    db: Database, workspace_id: str, import_id: int, status: str, reason: str | None
+    ctx: ServiceContext, workspace_id: str, import_id: int, status: str, reason: Reason | None
 ) -> ImportSummary:
-    await _update(db, workspace_id, import_id, status=status, reason=reason, finished_at=utcnow())
-    return await summary(db, workspace_id, import_id)
-
-
-async def sequences_of(db: Database, workspace_id: str, user_id: str) -> list[tuple[int, str]]:
-    """The teammate's sequences as ``(id, name)``, by name."""
-    async with db.session() as session:
-        rows = await session.execute(
-            select(Sequence.id, Sequence.name)
-            .where(Sequence.workspace_id == workspace_id, Sequence.owner_user_id == user_id)
-            .order_by(Sequence.name, Sequence.id)
-        )
-        return [(sid, name) for sid, name in rows.all()]
+    await _update(ctx, workspace_id, import_id, status=status, reason=reason, finished_at=utcnow())
+    return await summary(ctx, workspace_id, import_id)

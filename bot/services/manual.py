@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from bot.services.context import ServiceContext
+from bot.services.crms import crm_name
 from bot.services.events import OutreachEvent
 from bot.services.ingest import ingest
-from bot.storage.db import Database
-from bot.storage.models import Membership, utcnow
+from bot.services.problems import Problem, Refused
+from bot.states import ConnectionStatus, DedupState, Reason, SyncState
+from bot.storage.models import utcnow
 from bot.storage.repos import Repo
 
-__all__ = ["AddRequest", "UsageError", "add_contact", "parse_add"]
-
-_EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+$")
-USAGE = (
-    "Usage: `/crm add <sequence> <email> [first last]`, "
-    "e.g. `/crm add Senior Backend Q4 jane@acme.com Jane Doe`"
-)
-
-
-class UsageError(Exception):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+__all__ = ["AddRequest", "Added", "add_contact"]
 
 
 @dataclass(frozen=True)
@@ -37,25 +27,22 @@ class AddRequest:
     last_name: str | None
 
 
-def parse_add(text: str) -> AddRequest:
-    words = text.split()
-    at = next((i for i, w in enumerate(words) if _EMAIL_LIKE.match(w.strip("<>"))), None)
-    if at is None:
-        raise UsageError(f"I could not find an email address. {USAGE}")
-    sequence = " ".join(words[:at]).strip("\"'“”")
-    if not sequence:
-        raise UsageError(f"Which sequence? {USAGE}")
-    email = words[at].strip("<>")
-    if email.startswith("mailto:"):
-        email = email.removeprefix("mailto:").split("|", 1)[0]
-    names = words[at + 1 :]
-    return AddRequest(sequence, email, names[0] if names else None, " ".join(names[1:]) or None)
+@dataclass(frozen=True)
+class Added:
+    """Where the added contact stands now."""
+
+    email: str
+    sequence: str
+    state: SyncState
+    reason: Reason | None
+    crm: str | None  # the teammate's CRM, when connected
+    checking_duplicates: bool
 
 
 async def add_contact(
-    db: Database, workspace_id: str, user_id: str, request: AddRequest
-) -> Membership:
-    async with db.session() as session:
+    ctx: ServiceContext, workspace_id: str, user_id: str, request: AddRequest
+) -> Added:
+    async with ctx.db.session() as session:
         existing = await Repo(session, workspace_id).find_sequence(user_id, request.sequence)
     sequence = (
         {"id": existing.external_id, "name": existing.name}
@@ -79,11 +66,20 @@ async def add_contact(
             }
         )
     except ValidationError as exc:
-        raise UsageError(f"`{request.email}` is not a valid email address. {USAGE}") from exc
-    await ingest(db, [event])
-    async with db.session() as session:
+        raise Refused(Problem.INVALID_EMAIL, email=request.email) from exc
+    await ingest(ctx.db, [event])
+    async with ctx.db.session() as session:
         repo = Repo(session, workspace_id)
         seq = await repo.sequence_by_external_id(event.sequence.id)
         contact = await repo.contact_by_email(event.contact.email)
         membership = await repo.membership(seq.id, contact.id)
-    return membership
+        conn = await repo.connection_for(user_id)
+    await ctx.kick()
+    return Added(
+        email=request.email,
+        sequence=request.sequence,
+        state=SyncState(membership.sync_state),
+        reason=membership.sync_reason,
+        crm=crm_name(conn.kind) if conn and conn.status != ConnectionStatus.DISCONNECTED else None,
+        checking_duplicates=membership.dedup_state == DedupState.PENDING,
+    )

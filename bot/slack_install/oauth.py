@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
+from bot.settings import Settings
 from bot.slack_install.stores import DbInstallationStore, DbOAuthStateStore
-
-if TYPE_CHECKING:
-    from bot.app import Runtime
+from bot.storage.db import Database
 
 # The bot scopes the product needs (the app manifest lists the same).
 BOT_SCOPES = (
@@ -25,8 +22,9 @@ BOT_SCOPES = (
 STATE_SECONDS = 600
 
 
-def oauth_settings(runtime: Runtime, store: DbInstallationStore) -> AsyncOAuthSettings:
-    settings = runtime.settings
+def oauth_settings(
+    settings: Settings, db: Database, store: DbInstallationStore
+) -> AsyncOAuthSettings:
     assert settings.slack_client_id and settings.slack_client_secret
     return AsyncOAuthSettings(
         client_id=settings.slack_client_id,
@@ -37,6 +35,6 @@ def oauth_settings(runtime: Runtime, store: DbInstallationStore) -> AsyncOAuthSe
         install_page_rendering_enabled=False,
         installation_store=store,
         installation_store_bot_only=True,
-        state_store=DbOAuthStateStore(runtime.db, STATE_SECONDS),
+        state_store=DbOAuthStateStore(db, STATE_SECONDS),
         state_expiration_seconds=STATE_SECONDS,
     )

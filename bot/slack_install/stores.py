@@ -10,36 +10,21 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
-from sqlalchemy import delete, false, select
 
+from bot.storage import installations
 from bot.storage.crypto import SecretBox
 from bot.storage.db import Database
-from bot.storage.models import SlackInstallation, SlackOAuthState, utcnow
+from bot.storage.models import SlackInstallation, utcnow
 from bot.storage.repos import Repo
 
 __all__ = ["DbInstallationStore", "DbOAuthStateStore"]
 
 log = logging.getLogger(__name__)
-
-
-def _where(enterprise_id: str | None, team_id: str | None) -> list[Any]:
-    """Filters for one installation. Team ids are unique across Slack, so a team id alone
-    finds a workspace installed inside an Enterprise Grid org too (background work knows only
-    the team id); an org-wide install has no team id and is found by its enterprise id."""
-    if team_id is not None:
-        conditions = [SlackInstallation.team_id == team_id]
-        if enterprise_id is not None:
-            conditions.append(SlackInstallation.enterprise_id == enterprise_id)
-        return conditions
-    if enterprise_id is None:
-        return [false()]  # neither id: match nothing rather than everything
-    return [SlackInstallation.enterprise_id == enterprise_id, SlackInstallation.team_id.is_(None)]
 
 
 class DbInstallationStore(AsyncInstallationStore):
@@ -56,10 +41,8 @@ class DbInstallationStore(AsyncInstallationStore):
         if installation.team_id:
             async with self.db.session() as session:
                 await Repo(session, installation.team_id).ensure_workspace(installation.team_name)
-                row = await session.scalar(
-                    select(SlackInstallation).where(
-                        *_where(installation.enterprise_id, installation.team_id)
-                    )
+                row = await installations.installation(
+                    session, installation.enterprise_id, installation.team_id
                 )
                 if row is not None:
                     row.installer_user_id = installation.user_id
@@ -67,12 +50,9 @@ class DbInstallationStore(AsyncInstallationStore):
 
     async def async_save_bot(self, bot: Bot) -> None:
         async with self.db.session() as session:
-            row = await session.scalar(
-                select(SlackInstallation).where(*_where(bot.enterprise_id, bot.team_id))
+            row = await installations.installation(
+                session, bot.enterprise_id, bot.team_id, create=True
             )
-            if row is None:
-                row = SlackInstallation(enterprise_id=bot.enterprise_id, team_id=bot.team_id)
-                session.add(row)
             row.app_id = bot.app_id
             row.team_name = bot.team_name
             row.bot_id = bot.bot_id
@@ -87,9 +67,7 @@ class DbInstallationStore(AsyncInstallationStore):
         self, enterprise_id: str | None, team_id: str | None
     ) -> SlackInstallation | None:
         async with self.db.session() as session:
-            row = await session.scalar(
-                select(SlackInstallation).where(*_where(enterprise_id, team_id))
-            )
+            row = await installations.installation(session, enterprise_id, team_id)
         if row is None and enterprise_id is not None and team_id is not None:
             return await self._row(enterprise_id, None)  # an org-wide install covers its teams
         return row if row is not None and row.bot_token else None
@@ -101,21 +79,12 @@ class DbInstallationStore(AsyncInstallationStore):
         team_id: str | None,
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
-        row = await self._row(enterprise_id, None if is_enterprise_install else team_id)
-        if row is None:
-            return None
-        return Bot(
-            app_id=row.app_id,
-            enterprise_id=row.enterprise_id,
-            team_id=row.team_id,
-            team_name=row.team_name,
-            bot_token=self.box.decrypt(row.bot_token),
-            bot_id=row.bot_id,
-            bot_user_id=row.bot_user_id,
-            bot_scopes=row.bot_scopes or "",
-            is_enterprise_install=row.is_enterprise_install,
-            installed_at=row.installed_at.timestamp(),
+        installation = await self.async_find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
         )
+        return installation.to_bot() if installation else None
 
     async def async_find_installation(
         self,
@@ -144,7 +113,7 @@ class DbInstallationStore(AsyncInstallationStore):
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         async with self.db.session() as session:
-            await session.execute(delete(SlackInstallation).where(*_where(enterprise_id, team_id)))
+            await installations.delete_installation(session, enterprise_id, team_id)
         log.info("Slack bot token deleted", extra={"team_id": team_id})
 
     async def async_delete_installation(
@@ -167,15 +136,10 @@ class DbOAuthStateStore(AsyncOAuthStateStore):
     async def async_issue(self, *args, **kwargs) -> str:
         state = secrets.token_urlsafe(32)
         async with self.db.session() as session:
-            session.add(SlackOAuthState(state=state, expires_at=utcnow() + self.expiration))
+            await installations.add_install_state(session, state, utcnow() + self.expiration)
         return state
 
     async def async_consume(self, state: str) -> bool:
         """True once per unexpired state; the row is deleted either way."""
         async with self.db.session() as session:
-            row = await session.get(SlackOAuthState, state)
-            if row is None:
-                return False
-            valid = row.expires_at > utcnow()
-            await session.delete(row)
-        return valid
+            return await installations.spend_install_state(session, state, utcnow())

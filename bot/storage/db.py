@@ -10,7 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["Database", "alembic_config", "upgrade_to_head"]
+__all__ = ["Database", "alembic_config", "libpq_url", "upgrade_to_head"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -52,8 +53,18 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    async def ping(self) -> None:
+        """Raise unless the database answers a trivial query."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """``postgresql+psycopg://...`` as the plain libpq URL procrastinate's pool takes."""
+    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
 
 
 def alembic_config(url: str) -> Config:

@@ -6,7 +6,6 @@ finds its work in these rows, so retries and restarts lose nothing.
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,8 +22,26 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, composite, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+# The domain's states live in bot.states; importing them from here keeps working.
+from bot.states import (  # noqa: F401
+    ConnectionStatus,
+    DedupState,
+    Reason,
+    Role,
+    SyncMode,
+    SyncState,
+)
+
+REASON_CODE = String(48)
+
+
+def reason_columns(code: str, params: str) -> Any:
+    """A :class:`Reason` over its two columns. The class comes from the ``Mapped[Reason |
+    None]`` annotation, which is also what makes an empty pair read as ``None``."""
+    return composite(code, params)
 
 
 def utcnow() -> datetime:
@@ -50,44 +67,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
-
-
-class Role(enum.StrEnum):
-    OWNER = "owner"
-    MANAGER = "manager"
-    MEMBER = "member"
-
-
-class ConnectionStatus(enum.StrEnum):
-    ACTIVE = "active"
-    NEEDS_REAUTH = "needs_reauth"
-    DISCONNECTED = "disconnected"
-
-
-class SyncMode(enum.StrEnum):
-    OFF = "off"
-    ON_ADD = "on_add"
-    ON_REPLY = "on_reply"
-
-
-class SyncState(enum.StrEnum):
-    """Where a membership stands with the CRM. ``reason`` on the row says why, in words."""
-
-    WAITING = "waiting"  # nothing to do until a trigger (reply) fires
-    PENDING = "pending"  # due in the next pass of the owner's connection
-    NEEDS_DECISION = "needs_decision"  # flagged duplicate; the teammate chooses keep or skip
-    SYNCED = "synced"
-    SKIPPED = "skipped"  # settings say no (mode off, sequence disabled); a later trigger re-checks
-    DISMISSED = "dismissed"  # a teammate chose Skip on the duplicate warning; final
-    FAILED = "failed"  # needs a person; reason says what to fix
-    NO_CONNECTION = "no_connection"  # the sequence owner has no CRM connected
-
-
-class DedupState(enum.StrEnum):
-    PENDING = "pending"
-    CLEAR = "clear"
-    EXISTS = "exists"  # flagged, waiting for the teammate's decision
-    KEPT = "kept"  # flagged, and the teammate chose to keep syncing (link to the record)
 
 
 class Workspace(Base):
@@ -118,7 +97,11 @@ class Connection(Base):
     kind: Mapped[str] = mapped_column(String(32))
     credentials: Mapped[str] = mapped_column(Text)  # encrypted, "v1:<key id>:<token>"
     status: Mapped[str] = mapped_column(String(16), default=ConnectionStatus.ACTIVE)
-    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_reason_code: Mapped[str | None] = mapped_column(REASON_CODE)
+    status_reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status_reason: Mapped[Reason | None] = reason_columns(
+        "status_reason_code", "status_reason_params"
+    )
     identity: Mapped[str | None] = mapped_column(String(255))
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     paused_until: Mapped[datetime | None] = mapped_column()
@@ -190,13 +173,17 @@ class Membership(Base):
     replied_at: Mapped[datetime | None] = mapped_column()
 
     sync_state: Mapped[str] = mapped_column(String(16), default=SyncState.WAITING)
-    sync_reason: Mapped[str | None] = mapped_column(Text)
+    sync_reason_code: Mapped[str | None] = mapped_column(REASON_CODE)
+    sync_reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    sync_reason: Mapped[Reason | None] = reason_columns("sync_reason_code", "sync_reason_params")
     sync_attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     synced_at: Mapped[datetime | None] = mapped_column()
 
     dedup_state: Mapped[str | None] = mapped_column(String(16))
-    flag: Mapped[str | None] = mapped_column(String(64))  # e.g. "Exists in Ashby"
+    flag_code: Mapped[str | None] = mapped_column(REASON_CODE)  # e.g. exists_in_crm
+    flag_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    flag: Mapped[Reason | None] = reason_columns("flag_code", "flag_params")
     flag_record_id: Mapped[str | None] = mapped_column(String(128))
     flag_record_url: Mapped[str | None] = mapped_column(String(1024))
     # Set by a resync with backfill: this membership's activity from before the connection
@@ -263,7 +250,9 @@ class ActivityPush(Base):
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
     status: Mapped[str] = mapped_column(String(16))  # in_flight | done | failed
     crm_activity_id: Mapped[str | None] = mapped_column(String(128))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(REASON_CODE)
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[Reason | None] = reason_columns("reason_code", "reason_params")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -348,7 +337,9 @@ class StatusPush(Base):
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
     status: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(REASON_CODE)
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[Reason | None] = reason_columns("reason_code", "reason_params")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -379,7 +370,9 @@ class ListImport(Base):
     added: Mapped[int] = mapped_column(Integer, default=0)
     skipped_no_email: Mapped[int] = mapped_column(Integer, default=0)
     already: Mapped[int] = mapped_column(Integer, default=0)
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(REASON_CODE)
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[Reason | None] = reason_columns("reason_code", "reason_params")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
 

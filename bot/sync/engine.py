@@ -38,24 +38,24 @@ from bot.connectors.errors import (
 )
 from bot.connectors.registry import display_name
 from bot.ops.metrics import PASS_SECONDS
-from bot.services.mapping import SavedMapping, latest_mapping, mapped_values
+from bot.states import ConnectionStatus, DedupState, Reason, SyncState
 from bot.storage.db import Database
 from bot.storage.leases import Lease, LeaseLost, Leases
 from bot.storage.models import (
     Activity,
-    Alert,
     Connection,
-    ConnectionStatus,
     Contact,
-    DedupState,
     Membership,
     Sequence,
     SyncLink,
-    SyncState,
     utcnow,
 )
 from bot.storage.repos import Repo
-from bot.sync.rules import disabled_reason, effective_settings, needs_decision_reason
+from bot.sync import reasons
+from bot.sync.lookup import find_by_emails
+from bot.sync.mapping import SavedMapping, latest_mapping, mapped_values
+from bot.sync.reasons import Why, why
+from bot.sync.rules import effective_settings
 from bot.sync.statuses import advance_statuses
 
 __all__ = ["ConnectorFactory", "PassResult", "SyncEngine"]
@@ -226,7 +226,7 @@ class SyncEngine:
                     return
                 links = await repo.links_for(conn.id, (c.id for _, _, c in rows))
                 unlinked = [c.email for _, _, c in rows if c.id not in links]
-                found = await self._call(conn, lambda e=unlinked: self._find(connector, e))
+                found = await self._call(conn, lambda e=unlinked: find_by_emails(connector, e))
                 for membership, sequence, contact in rows:
                     record = found.get(contact.email)
                     if record is None:
@@ -242,12 +242,12 @@ class SyncEngine:
     @staticmethod
     def _flag(membership: Membership, record: CrmRecord, crm: str) -> None:
         membership.dedup_state = DedupState.EXISTS
-        membership.flag = f"Exists in {crm}"
+        membership.flag = reasons.exists_in(crm)
         membership.flag_record_id = record.id
         membership.flag_record_url = record.url
         if membership.sync_state == SyncState.PENDING:
             membership.sync_state = SyncState.NEEDS_DECISION
-            membership.sync_reason = needs_decision_reason(crm)
+            membership.sync_reason = reasons.needs_decision(crm)
 
     # step 2: find before create, then jobs --------------------------------------------------
 
@@ -273,7 +273,7 @@ class SyncEngine:
                     continue
                 links = await repo.links_for(conn.id, (c.id for _, _, c in rows))
             unlinked = sorted({c.email for _, _, c in rows if c.id not in links} - cleared)
-            found = await self._call(conn, lambda e=unlinked: self._find(connector, e))
+            found = await self._call(conn, lambda e=unlinked: find_by_emails(connector, e))
             missing = self._to_create(conn, connector, rows, links, found)
             outcomes = await self._create_missing(conn, connector, missing, result, lease)
             for membership, sequence, contact in rows:
@@ -295,7 +295,7 @@ class SyncEngine:
             row = await repo.membership_by_id(membership.id)
             if row is not None:
                 row.sync_state = SyncState.SKIPPED
-                row.sync_reason = disabled_reason(sequence.name)
+                row.sync_reason = reasons.sequence_disabled(sequence.name)
                 row.next_attempt_at = None
         return kept
 
@@ -401,9 +401,8 @@ class SyncEngine:
             await self._mark(conn, membership.id, SyncState.SYNCED, None)
         except ValidationError as exc:
             result.failed += 1
-            await self._mark(
-                conn, membership.id, SyncState.FAILED, f"{crm} refused this contact: {exc.reason}"
-            )
+            refused = why(Why.CRM_REFUSED, crm=crm, detail=exc.reason)
+            await self._mark(conn, membership.id, SyncState.FAILED, refused)
         except TransientError as exc:
             await self._retry_later(conn, membership, exc, result)
 
@@ -421,6 +420,7 @@ class SyncEngine:
     async def _retry_later(
         self, conn: Connection, membership: Membership, exc: TransientError, result: PassResult
     ) -> None:
+        crm = display_name(conn.kind)
         async with self.db.session() as session:
             row = await Repo(session, conn.workspace_id).membership_by_id(membership.id)
             if row is None:
@@ -429,20 +429,16 @@ class SyncEngine:
             if row.sync_attempts >= MAX_TRANSIENT_ATTEMPTS:
                 result.failed += 1
                 row.sync_state = SyncState.FAILED
-                row.sync_reason = (
-                    f"{display_name(conn.kind)} kept failing ({exc.reason}) after "
-                    f"{row.sync_attempts} tries. Retry with /crm resync."
+                row.sync_reason = why(
+                    Why.CRM_KEPT_FAILING, crm=crm, detail=exc.reason, tries=row.sync_attempts
                 )
                 return
             delay = timedelta(seconds=min(3600, 15 * 2**row.sync_attempts))
             row.next_attempt_at = utcnow() + delay
-            row.sync_reason = (
-                f"{display_name(conn.kind)} is not answering ({exc.reason}); "
-                "retrying automatically."
-            )
+            row.sync_reason = why(Why.CRM_NOT_ANSWERING, crm=crm, detail=exc.reason)
 
     async def _mark(
-        self, conn: Connection, membership_id: int, state: SyncState, reason: str | None
+        self, conn: Connection, membership_id: int, state: SyncState, reason: Reason | None
     ) -> None:
         async with self.db.session() as session:
             row = await Repo(session, conn.workspace_id).membership_by_id(membership_id)
@@ -540,20 +536,12 @@ class SyncEngine:
                 if push is None:
                     continue
                 if isinstance(outcome, ConnectorError):
-                    push.status, push.reason = "failed", outcome.reason
+                    push.status, push.reason = "failed", reasons.crm_answer(outcome.reason)
                 else:
                     push.status, push.crm_activity_id = "done", outcome
                     result.activities += 1
 
     # connector calls and connection health ---------------------------------------------------
-
-    @staticmethod
-    async def _find(connector: Connector, emails: list[str]) -> dict[str, CrmRecord]:
-        found: dict[str, CrmRecord] = {}
-        size = max(1, connector.find_batch_size)
-        for start in range(0, len(emails), size):
-            found.update(await connector.find_by_emails(emails[start : start + size]))
-        return found
 
     async def _call(self, conn: Connection, call: Callable[[], Awaitable]):
         """Run a connector call; failures that concern the whole connection stop the pass."""
@@ -572,7 +560,7 @@ class SyncEngine:
         async with self.db.session() as session:
             repo = Repo(session, conn.workspace_id)
             # One DM per lost connection, however many passes meet the refusal at once.
-            if await repo.mark_needs_reauth(conn.id, exc.reason):
+            if await repo.mark_needs_reauth(conn.id, reasons.crm_answer(exc.reason)):
                 await repo.add_reauth_alert(conn.user_id)
         log.warning("connection needs reauth", extra={"connection_id": conn.id, "code": exc.code})
 
@@ -582,20 +570,13 @@ class SyncEngine:
         retry_after = getattr(exc, "retry_after", None)
         pause = pause or (timedelta(seconds=retry_after) if retry_after else DEFAULT_PAUSE)
         async with self.db.session() as session:
-            row = await Repo(session, conn.workspace_id).connection(conn.id)
+            repo = Repo(session, conn.workspace_id)
+            row = await repo.connection(conn.id)
             if row is not None:
                 row.paused_until = utcnow() + pause
-                row.status_reason = f"Paused until {row.paused_until:%H:%M:%S} UTC: {exc.reason}"
+                row.status_reason = reasons.paused(row.paused_until, exc.reason)
                 if isinstance(exc, RateLimitError) and pause >= TELL_PAUSE_AFTER:
-                    session.add(
-                        Alert(
-                            workspace_id=conn.workspace_id,
-                            membership_id=None,
-                            kind=ALERT_PAUSED,
-                            user_id=conn.user_id,
-                            channel_id=None,
-                        )
-                    )
+                    await repo.add_user_alert(conn.user_id, ALERT_PAUSED)
 
     async def _touch(self, conn: Connection) -> None:
         async with self.db.session() as session:

@@ -9,15 +9,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.storage.models import (
-    Connection,
-    ConnectionStatus,
-    DedupState,
-    Membership,
-    Sequence,
-    SyncMode,
-    SyncState,
-)
+from bot.states import ConnectionStatus, DedupState, Reason, SyncMode, SyncState
+from bot.storage.models import Connection, Membership, Sequence
+from bot.sync import reasons
 
 __all__ = [
     "EffectiveSettings",
@@ -26,7 +20,6 @@ __all__ = [
     "Trigger",
     "apply_resync",
     "apply_trigger",
-    "disabled_reason",
     "effective_settings",
     "resync_verdict",
 ]
@@ -73,52 +66,25 @@ def apply_trigger(
     if connection is not None and connection.status == ConnectionStatus.DISCONNECTED:
         connection = None
     if connection is None:
-        _set(
-            membership,
-            SyncState.NO_CONNECTION,
-            "The sequence owner has no CRM connected. Connect one with /crm connect, then resync.",
-        )
+        _set(membership, SyncState.NO_CONNECTION, reasons.no_connection())
         return
     settings = effective_settings(sequence, connection)
     if settings.disabled:
-        _set(membership, SyncState.SKIPPED, disabled_reason(sequence.name))
+        _set(membership, SyncState.SKIPPED, reasons.sequence_disabled(sequence.name))
         return
     if trigger is Trigger.ADD and connection.dedup_enabled and membership.dedup_state is None:
         membership.dedup_state = DedupState.PENDING
     if settings.mode is SyncMode.OFF:
-        _set(membership, SyncState.SKIPPED, off_reason(crm_name))
+        _set(membership, SyncState.SKIPPED, reasons.mode_off(crm_name))
     elif settings.mode is SyncMode.ON_REPLY and membership.replied_at is None:
-        _set(
-            membership,
-            SyncState.WAITING,
-            f"Waiting for a reply: contacts sync to {crm_name} when they reply.",
-        )
+        _set(membership, SyncState.WAITING, reasons.waiting_for_reply(crm_name))
     elif membership.dedup_state == DedupState.EXISTS:
-        _set(membership, SyncState.NEEDS_DECISION, needs_decision_reason(crm_name))
+        _set(membership, SyncState.NEEDS_DECISION, reasons.needs_decision(crm_name))
     else:
         _set(membership, SyncState.PENDING, None)
 
 
-def disabled_reason(sequence_name: str) -> str:
-    return f"Syncing is disabled for the sequence “{sequence_name}”."
-
-
-def already_linked_reason(crm_name: str | None) -> str:
-    return (
-        f"Already synced to {crm_name} through another sequence; a resync leaves synced "
-        "contacts alone."
-    )
-
-
-def off_reason(crm_name: str | None) -> str:
-    return f"Sync mode is Off, so contacts are not sent to {crm_name}."
-
-
-def needs_decision_reason(crm_name: str | None) -> str:
-    return f"Exists in {crm_name}: waiting for Keep syncing or Skip on the duplicate alert."
-
-
-def _set(membership: Membership, state: SyncState, reason: str | None) -> None:
+def _set(membership: Membership, state: SyncState, reason: Reason | None) -> None:
     membership.sync_state = state
     membership.sync_reason = reason
     membership.next_attempt_at = None
@@ -128,15 +94,15 @@ def _set(membership: Membership, state: SyncState, reason: str | None) -> None:
 
 
 class ResyncSkip(enum.StrEnum):
-    """Why a resync leaves a membership alone; the value is the preview's wording."""
+    """Why a resync leaves a membership alone (``bot.views.resync`` words it)."""
 
-    SYNCED = "already synced"
-    DISABLED = "sync disabled for the sequence"
-    MODE_OFF = "sync mode is Off"
-    NO_REPLY = "waiting for a reply (syncs on reply)"
-    FLAGGED = "flagged as a duplicate, awaiting your decision"
-    DISMISSED = "skipped after the duplicate warning"
-    REMOVED = "removed from the sequence"
+    SYNCED = "synced"
+    DISABLED = "disabled"
+    MODE_OFF = "mode_off"
+    NO_REPLY = "no_reply"
+    FLAGGED = "flagged"
+    DISMISSED = "dismissed"
+    REMOVED = "removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,15 +163,11 @@ def apply_resync(
     if membership.sync_state in settled or verdict.skip is ResyncSkip.REMOVED:
         return verdict
     if verdict.skip is ResyncSkip.SYNCED:
-        _set(membership, SyncState.SKIPPED, already_linked_reason(crm_name))
+        _set(membership, SyncState.SKIPPED, reasons.already_linked(crm_name))
     elif verdict.skip is ResyncSkip.DISABLED:
-        _set(membership, SyncState.SKIPPED, disabled_reason(sequence.name))
+        _set(membership, SyncState.SKIPPED, reasons.sequence_disabled(sequence.name))
     elif verdict.skip is ResyncSkip.MODE_OFF:
-        _set(membership, SyncState.SKIPPED, off_reason(crm_name))
+        _set(membership, SyncState.SKIPPED, reasons.mode_off(crm_name))
     elif verdict.skip is ResyncSkip.NO_REPLY:
-        _set(
-            membership,
-            SyncState.WAITING,
-            f"Waiting for a reply: contacts sync to {crm_name} when they reply.",
-        )
+        _set(membership, SyncState.WAITING, reasons.waiting_for_reply(crm_name))
     return verdict

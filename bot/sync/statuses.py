@@ -16,13 +16,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.connectors.base import Connector, CrmRecord, CrmStatus, StatusAdvancer
 from bot.connectors.errors import TransientError, ValidationError
+from bot.states import Reason
 from bot.storage.db import Database
-from bot.storage.models import Activity, Connection, StatusPush, SyncLink, utcnow
-from bot.storage.repos import Repo, insert_ignore
+from bot.storage.models import Activity, Connection, SyncLink
+from bot.storage.repos import Repo
+from bot.sync import reasons
+from bot.sync.reasons import Why, why
 from bot.sync.rules import effective_settings
 
 __all__ = [
@@ -90,22 +91,7 @@ async def _claim(db: Database, conn: Connection, activity: Activity, names: list
     """Record every status this activity calls for before writing any, so an interrupted
     pass leaves them all in flight (and so due again) rather than some silently dropped."""
     async with db.session() as session:
-        for name in names:
-            await session.execute(
-                insert_ignore(
-                    session,
-                    StatusPush,
-                    {
-                        "workspace_id": conn.workspace_id,
-                        "connection_id": conn.id,
-                        "membership_id": activity.membership_id,
-                        "activity_id": activity.id,
-                        "status": name,
-                        "state": "in_flight",
-                        "updated_at": utcnow(),
-                    },
-                )
-            )
+        await Repo(session, conn.workspace_id).claim_status_pushes(conn.id, activity, names)
 
 
 async def _push(
@@ -120,10 +106,11 @@ async def _push(
     status: CrmStatus | None,
 ) -> int:
     async with db.session() as session:
-        push = await _row(session, conn, activity, name)
+        repo = Repo(session, conn.workspace_id)
+        push = await repo.status_push(conn.id, activity.id, name)
         if push is None or push.state != "in_flight":
             return 0
-        push.state, push.reason = await _decide(session, conn, activity, name, status)
+        push.state, push.reason = await _decide(repo, conn, activity, name, status)
         decided = push.state
     if decided != "in_flight" or status is None:
         return 0
@@ -132,46 +119,27 @@ async def _push(
         await call(lambda: connector.set_status(record, status, job_id))
         state, reason = "done", None
     except ValidationError as exc:
-        state, reason = "failed", exc.reason
+        state, reason = "failed", reasons.crm_answer(exc.reason)
     except TransientError:
         return 0  # stays in flight: written again on the next pass
     async with db.session() as session:
-        row = await _row(session, conn, activity, name)
+        row = await Repo(session, conn.workspace_id).status_push(conn.id, activity.id, name)
         if row is not None:
             row.state, row.reason = state, reason
     return 1 if state == "done" else 0
 
 
-async def _row(session: Any, conn: Connection, activity: Activity, name: str):
-    return await session.scalar(
-        select(StatusPush).where(
-            StatusPush.workspace_id == conn.workspace_id,
-            StatusPush.connection_id == conn.id,
-            StatusPush.activity_id == activity.id,
-            StatusPush.status == name,
-        )
-    )
-
-
 async def _decide(
-    session: Any, conn: Connection, activity: Activity, name: str, status: CrmStatus | None
-) -> tuple[str, str | None]:
+    repo: Repo, conn: Connection, activity: Activity, name: str, status: CrmStatus | None
+) -> tuple[str, Reason | None]:
     """What to do with one status: write it (``in_flight``) or record why not."""
     if status is None:
-        return "missing", f"No status named exactly '{name}' in the CRM."
-    done = await session.scalars(
-        select(StatusPush.status).where(
-            StatusPush.workspace_id == conn.workspace_id,
-            StatusPush.connection_id == conn.id,
-            StatusPush.membership_id == activity.membership_id,
-            StatusPush.state == "done",
-        )
-    )
-    done_names = set(done)
+        return "missing", why(Why.NO_SUCH_STATUS, status=name)
+    done_names = await repo.statuses_written(conn.id, activity.membership_id)
     if name in done_names:
-        return "unchanged", f"Already {name}."
+        return "unchanged", why(Why.ALREADY_STATUS, status=name)
     if any(RANK[d] > RANK[name] for d in done_names if d in RANK):
-        return "unchanged", f"Already past {name}."
+        return "unchanged", why(Why.ALREADY_PAST_STATUS, status=name)
     return "in_flight", None
 
 

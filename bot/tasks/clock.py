@@ -8,8 +8,8 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.tasks import jobs
-from bot.tasks.runner import TaskRunner
+from bot import jobs
+from bot.jobs import TaskRunner
 
 __all__ = ["Clock"]
 

@@ -1,7 +1,7 @@
 """Jobs on PostgreSQL through procrastinate: any number of web processes defer, any number of
 worker processes run.
 
-* Every job of :mod:`bot.tasks.jobs` is a procrastinate task of the same name; a job's
+* Every job of :mod:`bot.jobs` is a procrastinate task of the same name; a job's
   ``lock`` and ``queueing_lock`` become procrastinate's, so one connection's jobs never run
   at once anywhere and each is queued at most once.
 * The clock is two periodic tasks: ``periodic_tick`` (defers what is due, every
@@ -24,12 +24,12 @@ import procrastinate
 import procrastinate.jobs
 from procrastinate import exceptions as queue_errors
 from procrastinate.job_context import JobContext
-from sqlalchemy.engine import make_url
 
-from bot.tasks.jobs import Job
+from bot.jobs import Job
+from bot.storage.db import libpq_url
 from bot.tasks.work import TASKS, TaskContext, describe
 
-__all__ = ["ProcrastinateRunner", "WorkerOptions", "libpq_url"]
+__all__ = ["ProcrastinateRunner", "WorkerOptions"]
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +47,6 @@ class WorkerOptions:
     shutdown_seconds: float = 30.0
     heartbeat_seconds: float = 10.0
     stalled_seconds: float = 30.0
-
-
-def libpq_url(sqlalchemy_url: str) -> str:
-    """``postgresql+psycopg://...`` as the plain libpq URL procrastinate's pool takes."""
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
 
 
 def every(seconds: float, *, at_least: int = 1) -> str:

@@ -3,7 +3,8 @@
 :class:`InProcessRunner` serves the embedded default (one process, SQLite): jobs run as asyncio
 tasks of this process, with the jobs' locks as ``asyncio.Lock``s and a bound on jobs in
 flight. :class:`bot.tasks.queue.ProcrastinateRunner` serves fleets on PostgreSQL: jobs are
-deferred to procrastinate and run by worker processes. Callers only ``submit`` jobs.
+deferred to procrastinate and run by worker processes. Callers only ``submit`` jobs, through
+the :class:`~bot.jobs.TaskRunner` protocol.
 """
 
 from __future__ import annotations
@@ -12,30 +13,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from typing import Any, Protocol
+from typing import Any
 
-from bot.tasks.jobs import Job
+from bot.jobs import Job, TaskRunner
 from bot.tasks.work import TASKS, TaskContext, describe
 
 __all__ = ["InProcessRunner", "TaskRunner"]
 
 log = logging.getLogger(__name__)
-
-
-class TaskRunner(Protocol):
-    async def submit(self, job: Job) -> None:
-        """Queue the job (at most once per ``queueing_lock``); returns without waiting."""
-
-    async def run_now(self, job: Job) -> None:
-        """Queue the job and wait until it has run (tests and the command line)."""
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None:
-        """Stop taking jobs; jobs in flight finish first."""
-
-    async def queue_depth(self) -> dict[str, int]:
-        """Jobs waiting (``todo``) and running (``doing``)."""
 
 
 class InProcessRunner:

@@ -3,26 +3,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from bot.services.dedup import ExistsAlert
+from bot.states import Reason
 from bot.views.blocks import actions, button, context, escape, section
+from bot.views.reasons import reason_text
 
 ACTION_OPEN = "dedup_open"
 ACTION_KEEP = "dedup_keep"
 ACTION_SKIP = "dedup_skip"
 ACTION_RECONNECT = "reconnect"
 
-
-@dataclass(frozen=True)
-class ExistsAlert:
-    membership_id: int
-    crm: str
-    email: str
-    contact_name: str
-    sequence_name: str
-    record_id: str
-    record_url: str | None
+__all__ = ["ExistsAlert", "decided_alert", "exists_alert", "paused_dm", "reauth_dm"]
 
 
 def exists_alert(alert: ExistsAlert) -> tuple[str, list[dict[str, Any]]]:
@@ -68,9 +61,9 @@ def decided_alert(alert: ExistsAlert, user_id: str, kept: bool) -> tuple[str, li
     return text, blocks
 
 
-def reauth_dm(crm: str, kind: str, reason: str | None) -> tuple[str, list[dict[str, Any]]]:
+def reauth_dm(crm: str, kind: str, reason: Reason | None) -> tuple[str, list[dict[str, Any]]]:
     text = f"Your {crm} connection needs to be reconnected; syncing is paused and nothing is lost."
-    detail = f"\n>{escape(reason)}" if reason else ""
+    detail = f"\n>{escape(reason_text(reason))}" if reason else ""
     return text, [
         section(f":electric_plug: *{escape(text)}*{detail}", block_id="reauth"),
         actions(
@@ -79,11 +72,11 @@ def reauth_dm(crm: str, kind: str, reason: str | None) -> tuple[str, list[dict[s
     ]
 
 
-def paused_dm(crm: str, reason: str | None) -> tuple[str, list[dict[str, Any]]]:
+def paused_dm(crm: str, reason: Reason | None) -> tuple[str, list[dict[str, Any]]]:
     """The CRM stopped taking calls for a while (e.g. Salesforce's daily API allowance): the
     connection waits and resumes by itself; nothing for the teammate to click."""
     text = f"Syncing to {crm} is paused for now; it resumes by itself and nothing is lost."
-    detail = f"\n>{escape(reason)}" if reason else ""
+    detail = f"\n>{escape(reason_text(reason))}" if reason else ""
     return text, [
         section(f":hourglass_flowing_sand: *{escape(text)}*{detail}", block_id="paused"),
         context("Contacts and activity keep queueing and sync once the pause ends."),

@@ -95,3 +95,48 @@ def modal(
     if submit:
         view["submit"] = plain(submit, SURFACE_TITLE)
     return view
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "input", "block_id": block_id}
+    if optional:
+        block["optional"] = True
+    block["label"] = plain(label)
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    block["element"] = element
+    return block
+
+
+def job_select(action_id: str, job_id: str | None, job_name: str | None) -> dict[str, Any]:
+    """An external select of the CRM's open jobs, showing the chosen one."""
+    element: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": action_id,
+        "placeholder": plain("Search open jobs"),
+        "min_query_length": 0,
+    }
+    if job_id:
+        element["initial_option"] = option(job_name or job_id, job_id)
+    return element
+
+
+# --- reading a submitted view's ``state.values`` ------------------------------------------------
+
+
+def selected(values: dict[str, Any], block_id: str, action_id: str = "value") -> dict[str, Any]:
+    """The chosen option of a select ({} when none)."""
+    return (values.get(block_id, {}).get(action_id, {}) or {}).get("selected_option") or {}
+
+
+def checked(values: dict[str, Any], block_id: str, action_id: str = "value") -> set[str]:
+    """The values of the ticked checkboxes."""
+    element = values.get(block_id, {}).get(action_id, {}) or {}
+    return {o["value"] for o in element.get("selected_options") or []}

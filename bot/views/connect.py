@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from bot.services.connections import ConnectForm
+from bot.services.crms import Crm
 from bot.views.blocks import actions, button, context, escape, modal, option, plain, section
 
 CALLBACK_CONNECT = "connect_submit"
 CALLBACK_PICK = "connect_pick"
 ACTION_PICK_CRM = "connect_pick_crm"
 FIELD_ACTION = "value"
+
+CHOOSE_CRM = {"crm": "Choose your CRM."}
+UNKNOWN_CRM_AGAIN = {"current": "Unknown CRM; run /crm connect again."}
 
 
 class CredentialField(Protocol):
@@ -23,12 +28,50 @@ def field_block_id(name: str) -> str:
     return f"cred_{name}"
 
 
-def picker_modal(crms: list[tuple[str, str]]) -> dict[str, Any]:
+def unknown_crm(typed: str, crms: Sequence[Crm]) -> str:
+    names = ", ".join(c.name for c in crms)
+    return (
+        f"I don't know the CRM “{typed}”. Choose one of: {names} (`/crm connect` shows a picker)."
+    )
+
+
+def connect_modal(form: ConnectForm, channel_id: str | None = None) -> dict[str, Any]:
+    """The connect modal of one CRM: its credential inputs, or its sign-in button."""
+    login = form.sign_in
+    if login is None:
+        return credentials_modal(form.kind, form.crm, form.fields, form.connected_as, channel_id)
+    if login.url is None:
+        return oauth_unconfigured_modal(form.crm, login.missing, login.callback_url)
+    return oauth_login_modal(
+        form.crm, login.url, form.connected_as, form.needs_reauth, login.minutes
+    )
+
+
+def submitted_kind(view: dict[str, Any]) -> str:
+    """The CRM kind a submitted credentials modal is for."""
+    return view.get("private_metadata", "").split("|", 1)[0]
+
+
+def submitted_credentials(
+    fields: Sequence[CredentialField], values: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The typed credentials, and inline errors for the empty ones."""
+    credentials, errors = {}, {}
+    for spec in fields:
+        block = field_block_id(spec.name)
+        value = (values.get(block, {}).get(FIELD_ACTION, {}).get("value") or "").strip()
+        if not value:
+            errors[block] = f"Enter your {spec.label}."
+        credentials[spec.name] = value
+    return credentials, errors
+
+
+def picker_modal(crms: Sequence[Crm]) -> dict[str, Any]:
     select = {
         "type": "static_select",
         "action_id": ACTION_PICK_CRM,
         "placeholder": plain("Choose your CRM"),
-        "options": [option(name, kind) for kind, name in crms],
+        "options": [option(c.name, c.kind) for c in crms],
     }
     blocks = [
         {

@@ -33,3 +33,7 @@ def disconnected_message(crm: str, kind: str) -> tuple[str, list[dict[str, Any]]
         section(f":white_check_mark: {text}", block_id="disconnected"),
         context(f"Reconnect with `/crm connect {kind}`."),
     ]
+
+
+NOTHING_CONNECTED = "You have no CRM connected."
+KEPT = "Kept your CRM connected; nothing changed."

@@ -32,6 +32,10 @@ COMMANDS = [
 ]
 
 
+def unknown_command(name: str) -> str:
+    return f"I don't know `/crm {name}`."
+
+
 def help_message(
     crm_names: list[str], problem: str | None = None
 ) -> tuple[str, list[dict[str, Any]]]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from bot.services.sequences import SequenceCounts
-from bot.services.status import ConnectionHealth
+from bot.services.home import HomeData
+from bot.services.settings import SettingsForm
 from bot.views.alerts import ACTION_RECONNECT
 from bot.views.blocks import actions, button, context, escape, header, section
+from bot.views.reasons import reason_text
 from bot.views.sequences import plural, sequence_row
-from bot.views.settings import MODE_LABELS, SettingsForm
+from bot.views.settings import mode_summary
 from bot.views.status import health_line, when
 
 ACTION_HOME_CONNECT = "home_connect"
@@ -19,18 +19,9 @@ ACTION_HOME_RETRY = "home_retry_failed"
 HOME_SEQUENCES = 20
 
 
-@dataclass
-class HomeData:
-    health: ConnectionHealth | None
-    settings: dict[str, str] = field(default_factory=dict)  # label → value, in order
-    sequences: list[SequenceCounts] = field(default_factory=list)
-    failed: int = 0
-    flagged: int = 0
-
-
 def settings_summary(form: SettingsForm) -> dict[str, str]:
     summary = {
-        "Sync": MODE_LABELS[form.sync_mode].split(":")[0],
+        "Sync": mode_summary(form.sync_mode),
         "Sync as": form.sync_as or form.record_types[0],
         "Deduplication": "on" if form.dedup_enabled else "off",
         "Activity tracking": "on" if form.activity_enabled else "off",
@@ -51,9 +42,10 @@ def home_view(data: HomeData) -> dict[str, Any]:
         blocks.append(actions("connect", button("Connect a CRM", ACTION_HOME_CONNECT, "connect")))
         return {"type": "home", "blocks": blocks}
     blocks.append(context(f"Last sync pass: {when(health.last_pass_at)}"))
+    settings = settings_summary(data.settings) if data.settings else {}
     summary = "\n".join(
         f"*{label}:* {escape(value) if label != 'Alerts' else value}"
-        for label, value in data.settings.items()
+        for label, value in settings.items()
     )
     blocks.append(
         section(
@@ -81,7 +73,7 @@ def _problems(data: HomeData) -> list[dict[str, Any]]:
     assert health is not None
     blocks: list[dict[str, Any]] = [header("Open problems")]
     if health.state == "needs_reauth":
-        reason = f"\n>{escape(health.reason)}" if health.reason else ""
+        reason = f"\n>{escape(reason_text(health.reason))}" if health.reason else ""
         blocks.append(
             section(
                 f":red_circle: {health.crm} needs to be reconnected; syncing is paused.{reason}",

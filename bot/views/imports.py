@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.services.imports import ImportSummary
-from bot.views.blocks import context, escape, modal, option, plain, section, truncate
+from bot.services.imports import ImportForm, ImportSummary, SequenceChoice
+from bot.views.blocks import context, escape, modal, option, plain, section, selected, truncate
+from bot.views.reasons import reason_text
 
 CALLBACK_IMPORT = "import_submit"
 ACTION_LIST = "import_list_select"
@@ -20,6 +21,35 @@ MAX_OPTIONS = 100
 class SequenceOption:
     id: int
     name: str
+
+
+def import_modal_for(form: ImportForm, channel_id: str | None) -> dict[str, Any]:
+    options = [SequenceOption(i, n) for i, n in form.sequences]
+    return import_modal(form.crm, options, channel_id or "")
+
+
+def submitted_choice(
+    values: dict[str, Any],
+) -> tuple[dict[str, str], SequenceChoice | None]:
+    """The picked list's option and the sequence choice, or inline errors."""
+    picked = selected(values, BLOCK_LIST, ACTION_LIST)
+    existing = selected(values, BLOCK_SEQUENCE).get("value")
+    new_name = " ".join(
+        (values.get(BLOCK_NEW_SEQUENCE, {}).get("value", {}).get("value") or "").split()
+    )
+    errors: dict[str, str] = {}
+    if not picked.get("value"):
+        errors[BLOCK_LIST] = "Pick a list to import."
+    if existing and new_name:
+        errors[BLOCK_NEW_SEQUENCE] = "Pick a sequence or type a new name, not both."
+    elif not existing and not new_name:
+        errors[BLOCK_NEW_SEQUENCE] = "Pick one of your sequences or type a name for a new one."
+    if errors:
+        return errors, None
+    choice = (
+        SequenceChoice(sequence_id=int(existing)) if existing else SequenceChoice(None, new_name)
+    )
+    return picked, choice
 
 
 def import_modal(
@@ -103,7 +133,7 @@ def summary_message(s: ImportSummary) -> tuple[str, list[dict[str, Any]]]:
     if s.status == "failed":
         text = (
             f"The import of {s.crm} list “{s.list_name}” into “{s.sequence_name}” stopped: "
-            f"{s.reason or 'unknown reason'}. Added {s.added} before it stopped; run "
+            f"{reason_text(s.reason)}. Added {s.added} before it stopped; run "
             "`/crm import` again to finish (members already added are not added twice)."
         )
         return text, [section(f":x: {escape(text)}", block_id="import")]

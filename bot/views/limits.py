@@ -1,22 +1,14 @@
 """Slack's Block Kit limits, and helpers that keep views and messages inside them.
 
 Long content is cut with an ellipsis, long option lists are paged (or served by an external
-select), long block lists end with a "Show more" button instead of being refused by Slack, and
-state too large for ``private_metadata`` goes to the database with only its key in the view.
+select), and long block lists end with a "Show more" button instead of being refused by Slack.
+(State too large for ``private_metadata`` is :mod:`bot.services.modal_state`'s.)
 """
 
 from __future__ import annotations
 
-import json
-import secrets
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any
-
-from sqlalchemy import delete
-
-from bot.storage.db import Database
-from bot.storage.models import ViewState, utcnow
 
 __all__ = [
     "BLOCKS_PER_MESSAGE",
@@ -24,9 +16,7 @@ __all__ = [
     "OPTIONS_PER_SELECT",
     "cap_blocks",
     "clip",
-    "load_metadata",
     "option_page",
-    "pack_metadata",
     "page_of",
     "paged_blocks",
 ]
@@ -134,49 +124,3 @@ def _nav_button(text: str, action_id: str, page: int) -> Block:
         "action_id": action_id,
         "value": str(page),
     }
-
-
-# --- private_metadata -------------------------------------------------------------------------
-
-STORED_PREFIX = "db:"
-STORED_STATE_LIFETIME = timedelta(days=1)
-
-
-async def pack_metadata(db: Database, workspace_id: str, state: dict[str, Any]) -> str:
-    """``state`` as ``private_metadata``: inline JSON when it fits, else a database key."""
-    text = json.dumps(state, separators=(",", ":"))
-    if len(text) <= PRIVATE_METADATA:
-        return text
-    key = secrets.token_urlsafe(24)
-    async with db.session() as session:
-        # Modals live for hours at most; older stored states are dropped as new ones arrive.
-        await session.execute(
-            delete(ViewState).where(ViewState.created_at < utcnow() - STORED_STATE_LIFETIME)
-        )
-        session.add(ViewState(key=key, workspace_id=workspace_id, data=state, created_at=utcnow()))
-    return STORED_PREFIX + key
-
-
-async def load_metadata(db: Database, workspace_id: str, metadata: str) -> dict[str, Any]:
-    """The state :func:`pack_metadata` stored; ``{}`` for empty or unknown metadata."""
-    if not metadata:
-        return {}
-    if not metadata.startswith(STORED_PREFIX):
-        try:
-            value = json.loads(metadata)
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
-    async with db.session() as session:
-        row = await session.get(ViewState, metadata.removeprefix(STORED_PREFIX))
-        if row is None or row.workspace_id != workspace_id:
-            return {}
-        return dict(row.data)
-
-
-async def forget_metadata(db: Database, metadata: str) -> None:
-    if metadata.startswith(STORED_PREFIX):
-        async with db.session() as session:
-            await session.execute(
-                delete(ViewState).where(ViewState.key == metadata.removeprefix(STORED_PREFIX))
-            )

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from bot.connectors.base import FieldSpec
-from bot.services.mapping import CONSTANT, CONTACT_FIELDS, CUSTOM, FIELD, MappingRow
+from bot.services.mapping import MappingForm
+from bot.services.problems import Problem as Refusal
+from bot.services.problems import Refused
+from bot.sync.mapping import (
+    CONSTANT,
+    CONTACT_FIELDS,
+    CUSTOM,
+    FIELD,
+    MappingError,
+    MappingRow,
+    Problem,
+)
 from bot.views.blocks import actions, button, context, modal, option, plain, section
 from bot.views.limits import BLOCKS_PER_VIEW, OPTION_TEXT, OPTIONS_PER_SELECT, clip
+from bot.views.problems import problem_text as refusal_text
 
 CALLBACK_MAPPING = "mapping_submit"
 ACTION_ADD = "mapping_add_row"
@@ -34,16 +45,6 @@ def value_block(i: int) -> str:
 
 def field_block(i: int) -> str:
     return f"map_field_{i}"
-
-
-@dataclass(frozen=True)
-class MappingForm:
-    crm: str
-    record_types: tuple[str, ...]
-    record_type: str
-    fields: tuple[FieldSpec, ...]
-    rows: tuple[MappingRow, ...]
-    version: int | None = None
 
 
 def _source_options() -> list[dict[str, Any]]:
@@ -144,7 +145,7 @@ def _record_type_block(form: MappingForm) -> dict[str, Any]:
     }
 
 
-def mapping_modal(form: MappingForm, private_metadata: str = "") -> dict[str, Any]:
+def mapping_modal(form: MappingForm, private_metadata: str | None = None) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     if len(form.record_types) > 1:
         blocks.append(_record_type_block(form))
@@ -167,7 +168,7 @@ def mapping_modal(form: MappingForm, private_metadata: str = "") -> dict[str, An
         f"{form.crm} field mapping",
         blocks,
         submit="Save mapping",
-        private_metadata=private_metadata,
+        private_metadata=form.metadata if private_metadata is None else private_metadata,
     )
 
 
@@ -205,11 +206,9 @@ def saved_modal(crm: str, record_type: str, version: int, rows: int) -> dict[str
     )
 
 
-def rows_from_state(
-    values: dict[str, Any], count: int, fields: tuple[FieldSpec, ...] | list[FieldSpec]
-) -> list[MappingRow]:
-    """The rows as the teammate left them in the modal (``view.state.values``)."""
-    types = {f.name: f.type for f in fields}
+def rows_from_state(values: dict[str, Any], count: int) -> list[MappingRow]:
+    """The first ``count`` rows as the teammate left them in the modal (``view.state.values``);
+    the CRM type of each is the service's to fill in."""
     rows = []
     for i in range(count):
         source = _selected(values, source_block(i)) or ""
@@ -217,7 +216,7 @@ def rows_from_state(
         crm_field = _selected(values, field_block(i)) or ""
         kind, _, name = source.partition(":")
         value = name if kind == FIELD else text.strip() if kind == CUSTOM else text
-        rows.append(MappingRow(kind, value, crm_field, types.get(crm_field, "string")))
+        rows.append(MappingRow(kind, value, crm_field))
     return rows
 
 
@@ -226,3 +225,81 @@ def _selected(values: dict[str, Any], block_id: str) -> str | None:
         chosen = entry.get("selected_option") or {}
         return chosen.get("value")
     return None
+
+
+# --- problems ---------------------------------------------------------------------------------
+
+
+def describe_source(source_kind: str, source: str) -> str:
+    if source_kind == FIELD:
+        return CONTACT_FIELDS.get(source, source)
+    if source_kind == CUSTOM:
+        return f"custom “{source}”"
+    return f"“{source}”"
+
+
+def _choices(choices: list[str], limit: int = 10) -> str:
+    shown = ", ".join(choices[:limit])
+    return shown + (", …" if len(choices) > limit else "") if shown else "none"
+
+
+_PROBLEM_WORDS = {
+    Problem.NO_SOURCE: "Choose where the value comes from.",
+    Problem.NOT_A_CONTACT_FIELD: "“{source}” is not a contact field.",
+    Problem.NO_CUSTOM_KEY: "Type the custom key to read from the contact.",
+    Problem.NO_CRM_FIELD: "Choose the CRM field to fill.",
+    Problem.UNKNOWN_CRM_FIELD: "“{field}” is not a field of this record type in the CRM.",
+    Problem.FIELD_TAKEN: "{label} is already filled by row {row}.",
+    Problem.REQUIRED_MAY_BE_EMPTY: (
+        "{label} is required, and {described} can be empty: map it from the email or a constant."
+    ),
+    Problem.TEXT_INTO_TYPED: "{label} takes a {type}; {described} is text.",
+    Problem.PICKLIST_NEEDS_CONSTANT: (
+        "{label} only accepts its listed values; map it from a constant (one of: {listed})."
+    ),
+    Problem.REQUIRED_CONSTANT_EMPTY: "{label} is required: the constant cannot be empty.",
+    Problem.NO_CONSTANT: "Type the constant value.",
+    Problem.TOO_LONG: "{label} holds at most {max} characters.",
+    Problem.NOT_IN_PICKLIST: "{label} must be one of: {listed}.",
+    Problem.NOT_A_NUMBER: "{label} takes a number, not “{value}”.",
+    Problem.NOT_YES_NO: "{label} takes yes or no.",
+    Problem.NOT_A_DATE: "{label} takes a date like 2026-11-23.",
+    Problem.NOT_AN_EMAIL: "{label} takes an email address.",
+    Problem.NOT_A_URL: "{label} takes a web address starting with https://.",
+    Problem.UNSUPPORTED_TYPE: "{label} is a {type} field, which a mapping cannot fill.",
+}
+
+
+def problem_text(error: MappingError) -> str:
+    params = dict(error.params)
+    if "source_kind" in params:
+        params["described"] = describe_source(params["source_kind"], params["source"])
+    if "choices" in params:
+        params["listed"] = _choices(params["choices"])
+    return _PROBLEM_WORDS[error.problem].format(**params)
+
+
+def problem_errors(errors: list[MappingError]) -> dict[str, str]:
+    """Inline errors of the modal: each under the input of its row it belongs to."""
+    blocks = {"source": source_block, "value": value_block, "field": field_block}
+    return {blocks[e.part](e.index): problem_text(e) for e in errors}
+
+
+def unreadable_fields(refused: Refused) -> str:
+    """On opening: the CRM did not give its field list."""
+    crm = refused.params.get("crm", "the CRM")
+    return f"Could not read the field list from {crm}: {_crm_reason(refused)}"
+
+
+def uncheckable_fields(refused: Refused) -> dict[str, str]:
+    """On saving: the CRM did not give its field list to check the rows against."""
+    crm = refused.params.get("crm", "the CRM")
+    return {field_block(0): f"Could not check the fields in {crm}: {_crm_reason(refused)}"}
+
+
+def _crm_reason(refused: Refused) -> str:
+    if refused.problem is Refusal.CRM_SLOW:
+        return f"{refused.params['crm']} did not answer in time"
+    if refused.problem is Refusal.CRM_UNREACHABLE:
+        return refused.params["detail"]
+    return refusal_text(refused)

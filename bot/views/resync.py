@@ -5,13 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.resync import ResyncPlan, ResyncProgress
+from bot.services.resync import OneOutcome, OneResult, ResyncPlan, ResyncProgress, ResyncTarget
 from bot.sync.rules import ResyncSkip
-from bot.views.blocks import context, escape, modal, option, plain, section
+from bot.views.blocks import checked, context, escape, modal, option, plain, section
+from bot.views.reasons import reason_text
 
 CALLBACK_RESYNC = "resync_confirm"
 OPTION_BACKFILL = "backfill"
 BAR_WIDTH = 20
+
+USAGE = (
+    "Usage: `/crm resync <sequence>` for the whole sequence (you see a preview first), or "
+    "`/crm resync <sequence> <email>` for one contact."
+)
+
+SKIP_WORDS = {
+    ResyncSkip.SYNCED: "already synced",
+    ResyncSkip.DISABLED: "sync disabled for the sequence",
+    ResyncSkip.MODE_OFF: "sync mode is Off",
+    ResyncSkip.NO_REPLY: "waiting for a reply (syncs on reply)",
+    ResyncSkip.FLAGGED: "flagged as a duplicate, awaiting your decision",
+    ResyncSkip.DISMISSED: "skipped after the duplicate warning",
+    ResyncSkip.REMOVED: "removed from the sequence",
+}
+
+
+def resyncing_one(email: str, crm: str) -> str:
+    return f"Resyncing {email} to {crm}…"
 
 
 def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -37,7 +57,26 @@ def problem_modal(text: str) -> dict[str, Any]:
     return modal("resync_problem", "Resync", [section(f":warning: {text}")], close="Close")
 
 
-def preview_modal(
+def submitted_preview(view: dict[str, Any]) -> tuple[int | None, str | None]:
+    """(sequence id, channel the resync was asked in) of a confirmed preview."""
+    seq_id, _, channel = view.get("private_metadata", "").partition("|")
+    return (int(seq_id) if seq_id.isdigit() else None), channel or None
+
+
+def backfill_chosen(values: dict[str, Any]) -> bool:
+    return OPTION_BACKFILL in checked(values, "backfill")
+
+
+def preview_modal(plan: ResyncPlan, target: ResyncTarget, channel_id: str | None) -> dict[str, Any]:
+    return plan_modal(
+        plan,
+        target.crm,
+        backfill_available=target.backfill_available,
+        private_metadata=f"{plan.sequence_id}|{channel_id or ''}",
+    )
+
+
+def plan_modal(
     plan: ResyncPlan, crm: str, *, backfill_available: bool, private_metadata: str
 ) -> dict[str, Any]:
     lines = [
@@ -46,7 +85,7 @@ def preview_modal(
     ]
     skipped = sum(plan.skipped.values())
     lines.append(f"*Skipped:* {skipped}")
-    lines += [f"   • {n} {why.value}" for why, n in plan.skipped.most_common()]
+    lines += [f"   • {n} {SKIP_WORDS[why]}" for why, n in plan.skipped.most_common()]
     blocks: list[dict[str, Any]] = [
         section(f"Resync *{escape(plan.sequence_name)}*: {plan.total} contacts.", block_id="about"),
         section("\n".join(lines), block_id="counts"),
@@ -129,7 +168,7 @@ def summary_message(
     ]
     waiting = progress.total - progress.done
     if waiting:
-        why = f": {escape(progress.stopped)}" if progress.stopped else ""
+        why = f": {escape(reason_text(progress.stopped))}" if progress.stopped else ""
         blocks.append(
             section(
                 f"{waiting} contacts are still queued and sync automatically{why}",
@@ -137,7 +176,9 @@ def summary_message(
             )
         )
     if progress.failures:
-        listed = "\n".join(f"• {escape(e)}: {escape(r)}" for e, r in progress.failures[:10])
+        listed = "\n".join(
+            f"• {escape(e)}: {escape(reason_text(r))}" for e, r in progress.failures[:10]
+        )
         blocks.append(section(f"*Did not sync:*\n{listed}", block_id="failures"))
         blocks.append(context("`/crm status <email>` shows a contact's timeline and the fix."))
     return text, blocks
@@ -164,7 +205,7 @@ def not_in_sequence(email: str, sequence: str) -> str:
 
 def not_resynced(email: str, skip: ResyncSkip, sequence: str) -> str:
     advice = _SKIP_ADVICE[skip].format(seq=sequence)
-    return f"{email} was not resynced: {skip.value}. {advice}"
+    return f"{email} was not resynced: {SKIP_WORDS[skip]}. {advice}"
 
 
 def one_outcome(email: str, crm: str, progress: ResyncProgress, record_url: str | None) -> str:
@@ -174,9 +215,22 @@ def one_outcome(email: str, crm: str, progress: ResyncProgress, record_url: str 
         where = f" <{record_url}|Open in {crm}>" if record_url else ""
         return f"{email} is synced: {how} {crm}.{where}"
     if progress.failures:
-        return f"{email} did not sync: {progress.failures[0][1]}"
-    why = f" ({progress.stopped})" if progress.stopped else ""
+        return f"{email} did not sync: {reason_text(progress.failures[0][1])}"
+    why = f" ({reason_text(progress.stopped)})" if progress.stopped else ""
     return f"{email} is queued and syncs as soon as {crm} answers{why}."
+
+
+def one_result(result: OneResult) -> str:
+    match result.outcome:
+        case OneOutcome.COULD_NOT_ASK:
+            return could_not_ask(result.crm, result.detail)
+        case OneOutcome.NOT_IN_SEQUENCE:
+            return not_in_sequence(result.email, result.sequence)
+        case OneOutcome.NOT_RESYNCED:
+            assert result.skip is not None
+            return not_resynced(result.email, result.skip, result.sequence)
+    assert result.progress is not None
+    return one_outcome(result.email, result.crm, result.progress, result.record_url)
 
 
 def dm_pointer(sequence: str) -> str:

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from bot.services.sequences import SequenceCounts
-from bot.views.blocks import actions, button, context, escape, modal, option, plain, section
-from bot.views.settings import MODE_LABELS
+from bot.services.sequences import (
+    SavedOverrides,
+    SequenceCounts,
+    SequenceForm,
+    SequenceOverrides,
+    SequencesList,
+)
+from bot.states import SyncMode
+from bot.views.blocks import (
+    actions,
+    button,
+    checked,
+    context,
+    escape,
+    input_block,
+    job_select,
+    modal,
+    option,
+    plain,
+    section,
+    selected,
+)
+from bot.views.settings import MODE_LABELS, mode_summary
 
 ACTION_EDIT_SEQUENCE = "sequence_edit"
 ACTION_SEQUENCES_PAGE = "sequences_page"
@@ -17,6 +36,8 @@ INHERIT = "inherit"
 OPTION_DISABLE = "disable"
 OPTION_CLEAR_JOB = "clear_job"
 PAGE_SIZE = 10
+
+USAGE = "Usage: `/crm sequence <name or id>` (`/crm sequences` lists yours)."
 
 
 def plural(n: int, noun: str) -> str:
@@ -34,7 +55,7 @@ def sequence_status(row: SequenceCounts) -> str:
     if row.sync_disabled:
         return ":no_entry_sign: sync disabled"
     if row.sync_mode:
-        return f"sync: {MODE_LABELS[row.sync_mode].split(':')[0].lower()}"
+        return f"sync: {mode_summary(row.sync_mode).lower()}"
     return "sync: your default"
 
 
@@ -47,10 +68,9 @@ def sequence_row(row: SequenceCounts) -> dict[str, Any]:
     )
 
 
-def sequences_message(
-    rows: list[SequenceCounts], crm: str | None, page: int = 0
-) -> tuple[str, list[dict[str, Any]]]:
+def sequences_message(listed: SequencesList, page: int = 0) -> tuple[str, list[dict[str, Any]]]:
     """One page of the teammate's sequences, each with its counts and an Edit button."""
+    rows, crm = listed.rows, listed.crm
     if not rows:
         text = "You have no sequences yet. They appear when the outreach tool sends contacts."
         return text, [section(text)]
@@ -75,26 +95,7 @@ def sequences_message(
     return text, blocks
 
 
-@dataclass(frozen=True)
-class SequenceForm:
-    sequence_id: int
-    name: str
-    external_id: str
-    crm: str
-    contacts: int
-    default_mode: str
-    sync_mode: str | None
-    record_types: tuple[str, ...]
-    default_sync_as: str | None
-    sync_as: str | None
-    supports_jobs: bool
-    job_id: str | None
-    job_name: str | None
-    default_job_name: str | None
-    disabled: bool
-
-
-def sequence_modal(form: SequenceForm, private_metadata: str = "") -> dict[str, Any]:
+def sequence_modal(form: SequenceForm, channel_id: str | None = None) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         section(
             f"*{escape(form.name)}* (`{escape(form.external_id)}`): how its contacts sync "
@@ -117,9 +118,37 @@ def sequence_modal(form: SequenceForm, private_metadata: str = "") -> dict[str, 
     if form.supports_jobs:
         blocks.append(_job(form))
     blocks.append(_options(form))
+    metadata = f"{form.sequence_id}|{channel_id or ''}"
     return modal(
-        CALLBACK_SEQUENCE, "Sequence sync", blocks, submit="Save", private_metadata=private_metadata
+        CALLBACK_SEQUENCE, "Sequence sync", blocks, submit="Save", private_metadata=metadata
     )
+
+
+def submitted_sequence(view: dict[str, Any]) -> tuple[int | None, str | None]:
+    """(sequence id, channel the modal was opened from) of a submitted sequence modal."""
+    seq_id, _, channel = view.get("private_metadata", "").partition("|")
+    return (int(seq_id) if seq_id.isdigit() else None), channel or None
+
+
+def sequence_overrides(values: dict[str, Any]) -> SequenceOverrides:
+    """The teammate's choices in the submitted modal (``view.state.values``)."""
+    mode = selected(values, "sync_mode")["value"]
+    options = checked(values, "options")
+    job = {} if OPTION_CLEAR_JOB in options else selected(values, "job", ACTION_SEQUENCE_JOB)
+    sync_as = selected(values, "sync_as").get("value")
+    return SequenceOverrides(
+        sync_mode=None if mode == INHERIT else SyncMode(mode),
+        sync_as=None if sync_as == INHERIT else sync_as,
+        job_id=job.get("value"),
+        job_name=(job.get("text") or {}).get("text"),
+        sync_disabled=OPTION_DISABLE in options,
+    )
+
+
+def saved_message(saved: SavedOverrides) -> str:
+    if saved.disabled:
+        return f"Saved: sync is disabled for “{saved.name}”; its contacts will not sync."
+    return f"Saved the sync settings of “{saved.name}”. They apply to contacts synced from now on."
 
 
 def _select(block_id: str, label: str, options: list[dict[str, Any]], value: str) -> dict:
@@ -138,7 +167,7 @@ def _select(block_id: str, label: str, options: list[dict[str, Any]], value: str
 
 
 def _mode(form: SequenceForm) -> dict[str, Any]:
-    default = MODE_LABELS[form.default_mode].split(":")[0]
+    default = mode_summary(form.default_mode)
     options = [option(f"Your default ({default})", INHERIT)]
     options += [option(label, value) for value, label in MODE_LABELS.items()]
     return _select("sync_mode", "Sync contacts", options, form.sync_mode or INHERIT)
@@ -153,23 +182,10 @@ def _sync_as(form: SequenceForm) -> dict[str, Any]:
 
 
 def _job(form: SequenceForm) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "external_select",
-        "action_id": ACTION_SEQUENCE_JOB,
-        "placeholder": plain("Search open jobs"),
-        "min_query_length": 0,
-    }
-    if form.job_id:
-        element["initial_option"] = option(form.job_name or form.job_id, form.job_id)
+    element = job_select(ACTION_SEQUENCE_JOB, form.job_id, form.job_name)
     default = form.default_job_name or "none"
-    return {
-        "type": "input",
-        "block_id": "job",
-        "optional": True,
-        "label": plain("Job"),
-        "hint": plain(f"Empty: your default job ({default}).", 2000),
-        "element": element,
-    }
+    hint = f"Empty: your default job ({default})."
+    return input_block("job", "Job", element, optional=True, hint=hint)
 
 
 def _options(form: SequenceForm) -> dict[str, Any]:
@@ -179,10 +195,4 @@ def _options(form: SequenceForm) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": choices}
     if form.disabled:
         element["initial_options"] = [choices[0]]
-    return {
-        "type": "input",
-        "block_id": "options",
-        "optional": True,
-        "label": plain("Options"),
-        "element": element,
-    }
+    return input_block("options", "Options", element, optional=True)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from bot.views.blocks import context, modal, option, plain
+from bot.services.settings import SettingsForm, SettingsUpdate
+from bot.states import SyncMode
+from bot.views.blocks import (
+    checked,
+    context,
+    input_block,
+    job_select,
+    modal,
+    option,
+    plain,
+    selected,
+)
 
 CALLBACK_SETTINGS = "settings_submit"
 ACTION_JOB = "job_select"
@@ -19,21 +29,33 @@ OPTION_DEDUP = "dedup"
 OPTION_ACTIVITY = "activity"
 OPTION_STATUS = "status_advance"
 
+__all__ = ["SettingsForm", "saved_message", "settings_modal", "settings_update"]
 
-@dataclass(frozen=True)
-class SettingsForm:
-    crm: str
-    sync_mode: str
-    record_types: tuple[str, ...]
-    sync_as: str | None
-    dedup_enabled: bool
-    activity_enabled: bool
-    default_job_id: str | None
-    default_job_name: str | None
-    alert_channel_id: str | None
-    supports_jobs: bool
-    supports_statuses: bool = False
-    status_advance: bool = False
+
+def mode_summary(mode: str) -> str:
+    """The sync mode in a few words ("Off", "When a contact is added to a sequence")."""
+    return MODE_LABELS[mode].split(":")[0]
+
+
+def saved_message(crm: str, mode: str) -> str:
+    return f"Saved your {crm} settings. Sync: {mode_summary(mode)}."
+
+
+def settings_update(values: dict[str, Any]) -> SettingsUpdate:
+    """The teammate's choices in the submitted modal (``view.state.values``)."""
+    options = checked(values, "options")
+    job = selected(values, "default_job", ACTION_JOB)
+    channel = values.get("alert_channel", {}).get("value", {}).get("selected_conversation")
+    return SettingsUpdate(
+        sync_mode=SyncMode(selected(values, "sync_mode")["value"]),
+        sync_as=selected(values, "sync_as").get("value"),
+        dedup_enabled=OPTION_DEDUP in options,
+        activity_enabled=OPTION_ACTIVITY in options,
+        default_job_id=job.get("value"),
+        default_job_name=(job.get("text") or {}).get("text"),
+        alert_channel_id=channel,
+        status_advance=OPTION_STATUS in options,
+    )
 
 
 def settings_modal(form: SettingsForm, private_metadata: str = "") -> dict[str, Any]:
@@ -97,38 +119,16 @@ def _toggles(form: SettingsForm) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": choices}
     if initial:
         element["initial_options"] = initial
-    return {
-        "type": "input",
-        "block_id": "options",
-        "optional": True,
-        "label": plain("Options"),
-        "element": element,
-    }
+    return input_block("options", "Options", element, optional=True)
 
 
 def _job(form: SettingsForm) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "external_select",
-        "action_id": ACTION_JOB,
-        "placeholder": plain("Search open jobs"),
-        "min_query_length": 0,
-    }
-    if form.default_job_id:
-        element["initial_option"] = option(
-            form.default_job_name or form.default_job_id, form.default_job_id
-        )
-    return {
-        "type": "input",
-        "block_id": "default_job",
-        "optional": True,
-        "label": plain("Default job"),
-        "hint": plain(
-            "Contacts of every sequence are added to this job unless the sequence picks "
-            "its own. Leave empty if you choose jobs per sequence.",
-            2000,
-        ),
-        "element": element,
-    }
+    element = job_select(ACTION_JOB, form.default_job_id, form.default_job_name)
+    hint = (
+        "Contacts of every sequence are added to this job unless the sequence picks its own. "
+        "Leave empty if you choose jobs per sequence."
+    )
+    return input_block("default_job", "Default job", element, optional=True, hint=hint)
 
 
 def _alert_channel(form: SettingsForm) -> dict[str, Any]:
@@ -140,11 +140,5 @@ def _alert_channel(form: SettingsForm) -> dict[str, Any]:
     }
     if form.alert_channel_id:
         element["initial_conversation"] = form.alert_channel_id
-    return {
-        "type": "input",
-        "block_id": "alert_channel",
-        "optional": True,
-        "label": plain("Alert channel"),
-        "hint": plain("Where duplicate warnings go. Empty: a direct message to you.", 2000),
-        "element": element,
-    }
+    hint = "Where duplicate warnings go. Empty: a direct message to you."
+    return input_block("alert_channel", "Alert channel", element, optional=True, hint=hint)

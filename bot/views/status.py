@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.services.status import ConnectionHealth, ContactTimeline, StatusReport
-from bot.storage.models import SyncState
+from bot.services.status import (
+    ConnectionHealth,
+    ContactTimeline,
+    Fix,
+    StatusReport,
+    TimelineEntry,
+)
+from bot.states import SyncState
 from bot.views.blocks import context, escape, section
+from bot.views.reasons import reason_text
 
 STATE_WORDS = {
     SyncState.SYNCED: "synced",
@@ -32,13 +39,13 @@ def health_line(health: ConnectionHealth | None) -> str:
     if health.state == "active":
         return f":large_green_circle: *{health.crm}* connected{who}: syncing."
     if health.state == "paused":
-        reason = f" {escape(health.reason)}" if health.reason else ""
+        reason = f" {escape(reason_text(health.reason))}" if health.reason else ""
         return (
             f":double_vertical_bar: *{health.crm}* connected{who}: paused until "
             f"{health.paused_until:%H:%M} UTC.{reason}"
         )
     if health.state == "needs_reauth":
-        reason = f"\n>{escape(health.reason)}" if health.reason else ""
+        reason = f"\n>{escape(reason_text(health.reason))}" if health.reason else ""
         return (
             f":red_circle: *{health.crm}* needs to be reconnected: syncing is paused, nothing "
             f"is lost. Run `/crm connect {health.kind}`.{reason}"
@@ -63,13 +70,13 @@ def status_message(report: StatusReport) -> tuple[str, list[dict[str, Any]]]:
     ]
     if report.failures:
         listed = "\n".join(
-            f"• {escape(f.email)} in *{escape(f.sequence)}*: {escape(f.reason)}"
+            f"• {escape(f.email)} in *{escape(f.sequence)}*: {escape(reason_text(f.reason))}"
             for f in report.failures
         )
         blocks.append(section(f"*Recent failures*\n{listed}", block_id="failures"))
     if report.activity_failures:
         listed = "\n".join(
-            f"• {escape(f.email)} in *{escape(f.sequence)}*: {escape(f.reason)}"
+            f"• {escape(f.email)} in *{escape(f.sequence)}*: {escape(reason_text(f.reason))}"
             for f in report.activity_failures
         )
         blocks.append(section(f"*Activity not written*\n{listed}", block_id="activity-failures"))
@@ -84,13 +91,50 @@ def status_message(report: StatusReport) -> tuple[str, list[dict[str, Any]]]:
     return text, blocks
 
 
+def not_an_email(word: str) -> str:
+    return f"`{word}` is not an email address. Usage: `/crm status [email]`."
+
+
+def fix_text(
+    fix: Fix, entry: TimelineEntry, health: ConnectionHealth | None, email: str = "<email>"
+) -> str:
+    """What the teammate can do so the membership syncs, in words."""
+    resync = f"`/crm resync {entry.sequence} {email}`"
+    crm = health.crm if health else "your CRM"
+    match fix:
+        case Fix.CONNECT_THEN_RESYNC:
+            return f"Connect your CRM with `/crm connect`, then run {resync}."
+        case Fix.RECONNECT:
+            kind = health.kind if health else ""
+            return f"Reconnect {crm} with `/crm connect {kind}`; syncing then resumes."
+        case Fix.DECIDE_DUPLICATE:
+            return "Choose *Keep syncing* or *Skip contact* on the duplicate alert."
+        case Fix.FIX_REFUSAL_THEN_RESYNC:
+            return f"Fix what {crm} refused (the contact or your field mapping), then run {resync}."
+        case Fix.ENABLE_SEQUENCE_THEN_RESYNC:
+            return f"Turn sync back on with `/crm sequence {entry.sequence}`, then run {resync}."
+        case Fix.CHOOSE_MODE_THEN_RESYNC:
+            return (
+                f"Choose a sync mode in `/crm settings` or `/crm sequence {entry.sequence}`, "
+                f"then run {resync}."
+            )
+        case Fix.WAIT_FOR_REPLY:
+            return "Nothing to do: it syncs when the contact replies."
+        case Fix.RESYNC_NOW:
+            return f"Run {resync} now that your CRM is connected."
+        case Fix.WAIT_FOR_PAUSE if health and health.paused_until:
+            return f"Nothing to do: syncing resumes at {health.paused_until:%H:%M} UTC."
+    return "Nothing to do: it syncs in the next pass."
+
+
 def timeline_message(
-    timeline: ContactTimeline | None, email: str, crm: str | None
+    timeline: ContactTimeline | None, email: str
 ) -> tuple[str, list[dict[str, Any]]]:
     if timeline is None:
         text = f"I have never seen {email}: it is in none of this workspace's sequences."
         return text, [section(escape(text))]
-    crm = crm or "your CRM"
+    health = timeline.health
+    crm = health.crm if health else "your CRM"
     name = f"{escape(timeline.name)} " if timeline.name else ""
     blocks: list[dict[str, Any]] = [
         section(f"*{name}{escape(timeline.email)}*", block_id="contact")
@@ -116,16 +160,16 @@ def timeline_message(
             lines.append(f"• Replied {when(entry.replied_at)}")
         if entry.flag:
             link = f" (<{entry.flag_record_url}|record>)" if entry.flag_record_url else ""
-            lines.append(f"• Flagged: {escape(entry.flag)}{link}")
+            lines.append(f"• Flagged: {escape(reason_text(entry.flag))}{link}")
         state = STATE_WORDS.get(SyncState(entry.state), entry.state)
         if entry.state == SyncState.SYNCED:
             lines.append(f"• Synced {when(entry.synced_at)}")
         else:
             lines.append(f"• Status: {state}")
             if entry.reason:
-                lines.append(f"• Why: {escape(entry.reason)}")
+                lines.append(f"• Why: {escape(reason_text(entry.reason))}")
             if entry.fix:
-                lines.append(f"• Fix: {entry.fix}")
+                lines.append(f"• Fix: {fix_text(entry.fix, entry, health, timeline.email)}")
         blocks.append(section("\n".join(lines), block_id=f"seq-{index}"))
     written = [a for a in timeline.activities if a[2] == "done"]
     if timeline.activities:

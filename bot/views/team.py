@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.team import CloneResult
+from bot.services.team import CloneResult, CloneSkip
 from bot.views.blocks import context, modal, plain, section
 from bot.views.limits import BLOCKS_PER_VIEW, cap_blocks
 
@@ -12,6 +12,22 @@ CALLBACK_CLONE = "clone_submit"
 BLOCK_TEAMMATES = "clone_teammates"
 # Slack's multi_users_select takes at most this many initial users; more is unusual anyway.
 MAX_PICKED = 100
+
+NOTHING_TO_COPY = "You have no CRM connected, so there are no settings to copy yet."
+NOTHING_TO_COPY_NOW = "You have no CRM connected, so there are no settings to copy."
+CHOOSE_TEAMMATES = "Choose teammates."
+
+
+def role_set(user_id: str, role: str) -> str:
+    return f"<@{user_id}> is now a {role}."
+
+
+def skip_text(why: CloneSkip, their_crm: str | None, crm: str) -> str:
+    if why is CloneSkip.YOURSELF:
+        return "that is you"
+    if why is CloneSkip.NOT_CONNECTED:
+        return "has no CRM connected"
+    return f"is connected to {their_crm}, not {crm}"
 
 
 def clone_modal(crm: str) -> dict[str, Any]:
@@ -51,7 +67,10 @@ def clone_result_modal(result: CloneResult) -> dict[str, Any]:
         blocks.append(section("Nobody received your settings."))
     if result.skipped:
         blocks.append(section("*Skipped:*"))
-        blocks += [section(f"• <@{user}>: {reason}") for user, reason in result.skipped]
+        blocks += [
+            section(f"• <@{user}>: {skip_text(why, theirs, result.crm)}")
+            for user, why, theirs in result.skipped
+        ]
     blocks = cap_blocks(
         blocks,
         BLOCKS_PER_VIEW,

@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from slack_sdk.errors import SlackApiError
 
+from bot.notify.direct import direct_message
+from bot.notify.slack_clients import SlackClients
 from bot.services.crm_oauth import (
     CALLBACK_PATH,
     STATE_LIFETIME,
     Connected,
-    FlowOwner,
+    OAuthFlows,
     OAuthRefused,
     browser_cookie_name,
 )
+from bot.settings import Settings
 from bot.views.connect import oauth_connected_message, oauth_failed_message
-
-if TYPE_CHECKING:
-    from bot.app import Runtime
+from bot.views.sign_in import connected_page, refusal_page
 
 __all__ = ["router"]
 
@@ -59,7 +59,17 @@ def _page(title: str, message: str, status: int) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers=_PAGE_HEADERS)
 
 
-def _runtime(request: Request) -> Runtime:
+class SignInDeps(Protocol):
+    """What these routes need from the process (the Runtime, in ``app.state.runtime``)."""
+
+    settings: Settings
+    oauth: OAuthFlows
+    slack_clients: SlackClients
+
+    async def kick(self) -> None: ...
+
+
+def _runtime(request: Request) -> SignInDeps:
     return request.app.state.runtime
 
 
@@ -70,7 +80,7 @@ async def start(request: Request, state: str = "") -> Response:
     try:
         url, nonce = await runtime.oauth.start(state, request.cookies.get(cookie))
     except OAuthRefused as exc:
-        return _page(exc.title, exc.reason, 400)
+        return _page(*refusal_page(exc), 400)
     response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
     if nonce:
         response.set_cookie(
@@ -104,46 +114,27 @@ async def callback(
             error_description=error_description,
         )
     except OAuthRefused as exc:
+        title, reason = refusal_page(exc)
         if exc.owner is not None:
-            await _tell(runtime, exc.owner, *oauth_failed_message(exc.owner.crm, exc.reason))
-        response: Response = _page(exc.title, exc.reason, 400)
+            failed = oauth_failed_message(exc.owner.crm, reason)
+            await direct_message(
+                runtime.slack_clients, exc.owner.workspace_id, exc.owner.user_id, *failed
+            )
+        response: Response = _page(title, reason, 400)
     else:
         await _connected(runtime, connected)
-        response = _page(
-            f"Connected to {connected.owner.crm}",
-            f"Signed in as {connected.identity}. Syncing starts now; you can close this tab.",
-            200,
-        )
+        response = _page(*connected_page(connected.owner.crm, connected.identity), 200)
     response.delete_cookie(cookie, path=COOKIE_PATH)
     return response
 
 
-async def _connected(runtime: Runtime, connected: Connected) -> None:
+async def _connected(runtime: SignInDeps, connected: Connected) -> None:
     owner = connected.owner
     log.info(
         "crm connected by login",
         extra={"workspace_id": owner.workspace_id, "user_id": owner.user_id, "kind": owner.kind},
     )
-    await _tell(runtime, owner, *oauth_connected_message(owner.crm, connected.identity))
+    # The page says the same, so a Slack failure is only logged.
+    done = oauth_connected_message(owner.crm, connected.identity)
+    await direct_message(runtime.slack_clients, owner.workspace_id, owner.user_id, *done)
     await runtime.kick()
-
-
-async def _tell(runtime: Runtime, owner: FlowOwner, text: str, blocks: list) -> None:
-    """DM the teammate; the page has already said the same, so a Slack failure is logged."""
-    client = await runtime.slack_clients.for_workspace(owner.workspace_id)
-    if client is None:
-        return
-    try:
-        opened = await client.conversations_open(users=owner.user_id)
-        await client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
-    except SlackApiError as exc:
-        _not_told(owner, str(exc.response.get("error")))
-    except Exception as exc:  # network trouble reaching Slack must not break the page
-        _not_told(owner, type(exc).__name__)
-
-
-def _not_told(owner: FlowOwner, error: str) -> None:
-    log.warning(
-        "login outcome not posted to Slack",
-        extra={"workspace_id": owner.workspace_id, "user_id": owner.user_id, "error": error},
-    )

@@ -7,11 +7,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot import jobs
 from bot.app import Runtime
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
 from bot.storage.repos import Repo
-from bot.tasks import jobs
+from bot.views.reasons import reason_text
 from sandbox.ashby import AshbyState
 from tests.conftest import eventually
 from tests.scenarios.conftest import (
@@ -103,7 +104,7 @@ async def test_contacts_sync_once_with_job_notes_and_duplicate_alert(
     assert "Exists in Ashby" in alert["text"] and "bob@acme.com" in alert["text"]
     assert_valid_message(alert["blocks"], alert["text"])
     bob = await membership_of(runtime, "bob@acme.com")
-    assert (bob.flag, bob.sync_state, bob.flag_record_id) == (
+    assert (reason_text(bob.flag), bob.sync_state, bob.flag_record_id) == (
         "Exists in Ashby",
         "needs_decision",
         existing.id,
@@ -147,7 +148,7 @@ async def test_revoked_key_pauses_dms_and_resumes_after_reconnect(
     await run_passes(runtime, "T0001", 1)
     async with runtime.db.session() as session:
         conn = await session.scalar(select(m.Connection))
-    assert conn.status == "needs_reauth" and "Ashby" in conn.status_reason
+    assert conn.status == "needs_reauth" and "Ashby" in reason_text(conn.status_reason)
     assert (await membership_of(runtime, "jane@acme.com")).sync_state == SyncState.PENDING
     await runtime.runner.submit(jobs.post_alerts())
     await runtime.runner.drain()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.app import Runtime
 from bot.storage import models as m
+from bot.views.reasons import reason_text
 from sandbox.recruiterflow import RecruiterflowState
 from tests.conftest import eventually
 from tests.scenarios.conftest import membership_of, opened_view, send_events
@@ -141,5 +142,8 @@ async def test_an_existing_contact_is_flagged_before_anything_syncs(
     await send_events(http, [added("Bob@Acme.com", "Bob")])
     await eventually(lambda: fake_slack.calls_to("chat.postMessage"))
     bob = await membership_of(runtime, "bob@acme.com")
-    assert (bob.flag, bob.flag_record_id) == ("Exists in Recruiterflow", str(existing.id))
+    assert (reason_text(bob.flag), bob.flag_record_id) == (
+        "Exists in Recruiterflow",
+        str(existing.id),
+    )
     assert recruiterflow.calls["candidate/add"] == recruiterflow.calls["contact/add"] == 0

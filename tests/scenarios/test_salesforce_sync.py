@@ -11,10 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot import jobs
 from bot.app import Runtime
 from bot.storage import models as m
 from bot.storage.models import SyncState, utcnow
-from bot.tasks import jobs
+from bot.views.reasons import reason_text
 from sandbox.salesforce import SalesforceState
 from tests.conftest import TEAM
 from tests.scenarios.conftest import membership_of, send_events
@@ -161,7 +162,7 @@ async def test_revoked_access_pauses_and_asks_to_reconnect(
         conn = await session.get(m.Connection, CONNECTION)
         alerts = (await session.scalars(select(m.Alert))).all()
     assert conn.status == "needs_reauth"
-    assert "reconnect" in conn.status_reason.lower()
+    assert "reconnect" in reason_text(conn.status_reason).lower()
     assert [a.kind for a in alerts] == ["reauth"]
     jane = await membership_of(runtime, "jane@acme.example", "seq-sf")
     assert jane.sync_state == SyncState.PENDING  # kept, not failed
@@ -180,7 +181,7 @@ async def test_used_up_api_allowance_pauses_the_connection_without_failing_conta
         conn = await session.get(m.Connection, CONNECTION)
     assert conn.status == "active"
     assert conn.paused_until is not None and conn.paused_until > utcnow()
-    assert "daily API allowance" in conn.status_reason
+    assert "daily API allowance" in reason_text(conn.status_reason)
     jane = await membership_of(runtime, "jane@acme.example", "seq-sf")
     assert jane.sync_state == SyncState.PENDING
     assert [c.status for c in salesforce.log] == [403]

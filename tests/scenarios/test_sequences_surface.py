@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.app import Runtime
 from bot.storage import models as m
 from bot.storage.models import SyncState
+from bot.views.reasons import reason_text
 from sandbox.ashby import AshbyState
 from tests.conftest import eventually
 from tests.scenarios.conftest import (
@@ -133,7 +134,7 @@ async def test_sequence_modal_saves_overrides_and_disable_stops_syncing(
     for email in ("ben@acme.com", "cat@acme.com"):
         membership = await membership_of(runtime, email)
         assert membership.sync_state == SyncState.SKIPPED
-        assert "disabled" in membership.sync_reason
+        assert "disabled" in reason_text(membership.sync_reason)
         assert not candidates_with(ashby, email)
 
 

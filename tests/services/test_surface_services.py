@@ -13,6 +13,7 @@ from bot.app import Runtime
 from bot.services.connections import connect, disconnect
 from bot.services.events import OutreachEvent
 from bot.services.ingest import ingest
+from bot.services.problems import Problem
 from bot.services.resync import (
     ResyncProgress,
     plan_resync,
@@ -28,10 +29,11 @@ from bot.services.sequences import (
     save_overrides,
 )
 from bot.services.settings import NotConnected, load_connection
-from bot.services.status import connection_health, contact_timeline
+from bot.services.status import Fix, connection_health, contact_timeline
 from bot.storage import models as m
 from bot.storage.models import SyncMode, SyncState, utcnow
 from bot.storage.repos import Repo
+from bot.sync import reasons
 from bot.sync.rules import ResyncSkip
 from sandbox.ashby import AshbyState
 from tests.support.emulators import ASHBY_KEY
@@ -49,16 +51,8 @@ async def add(runtime: Runtime, email: str, seq: str = "seq-42", name: str = "Q4
 
 
 async def connected(runtime: Runtime) -> m.Connection:
-    await connect(
-        runtime.db,
-        runtime.box,
-        runtime.connector,
-        workspace_id=TEAM,
-        user_id=USER,
-        kind="ashby",
-        credentials={"api_key": ASHBY_KEY},
-    )
-    return await load_connection(runtime.db, TEAM, USER)
+    await connect(runtime, TEAM, USER, "ashby", {"api_key": ASHBY_KEY})
+    return await load_connection(runtime, TEAM, USER)
 
 
 async def sequence_id(runtime: Runtime, external_id: str = "seq-42") -> int:
@@ -76,10 +70,10 @@ async def test_plan_counts_create_link_and_skips_without_writing(
     async with runtime.db.session() as session:
         await session.execute(update(m.Connection).values(sync_mode="on_reply"))
     await add(runtime, "r@x.com", type="email.replied")
-    conn = await load_connection(runtime.db, TEAM, USER)
+    conn = await load_connection(runtime, TEAM, USER)
     connector = await runtime.connector_for(conn)
     try:
-        plan = await plan_resync(runtime.db, connector, conn, await sequence_id(runtime))
+        plan = await plan_resync(runtime, connector, conn, await sequence_id(runtime))
     finally:
         await connector.aclose()
     assert len(plan.to_create) == 1 and plan.to_link == []  # only the one who replied
@@ -94,13 +88,13 @@ async def test_start_rechecks_settings_changed_after_the_preview(
     conn = await connected(runtime)
     connector = await runtime.connector_for(conn)
     try:
-        plan = await plan_resync(runtime.db, connector, conn, await sequence_id(runtime))
+        plan = await plan_resync(runtime, connector, conn, await sequence_id(runtime))
     finally:
         await connector.aclose()
     assert len(plan.to_create) == 1
     async with runtime.db.session() as session:
         await session.execute(update(m.Sequence).values(sync_disabled=True))
-    assert await start_resync(runtime.db, conn, plan.eligible, backfill=True) == []
+    assert await start_resync(runtime, conn, plan.eligible, backfill=True) == []
 
 
 async def test_run_resync_reports_progress_while_the_pass_runs(
@@ -110,7 +104,7 @@ async def test_run_resync_reports_progress_while_the_pass_runs(
     conn = await connected(runtime)
     async with runtime.db.session() as session:
         ids = list(await session.scalars(select(m.Membership.id)))
-    due = await start_resync(runtime.db, conn, ids, backfill=False)
+    due = await start_resync(runtime, conn, ids, backfill=False)
     reports: list[ResyncProgress] = []
 
     async def slow_pass() -> None:
@@ -120,7 +114,7 @@ async def test_run_resync_reports_progress_while_the_pass_runs(
     async def report(progress: ResyncProgress) -> None:
         reports.append(progress)
 
-    final = await run_resync(runtime.db, conn, due, slow_pass, report, interval=0.02)
+    final = await run_resync(runtime, conn, due, slow_pass, report, interval=0.02)
     assert reports and reports[0].done == 0 and reports[0].total == 1
     assert (final.done, final.created, final.failed) == (1, 1, 0)
 
@@ -130,7 +124,7 @@ async def test_retry_failed_requeues_failed_contacts(runtime: Runtime, ashby: As
     ashby.inject_fault("candidate.create", status=200, code="invalid_input", times=1)
     await add(runtime, "a@x.com")
     await run_passes(runtime, TEAM, conn.id)
-    assert await retry_failed(runtime.db, conn) == 1
+    assert await retry_failed(runtime, TEAM, USER) == 1
     await run_passes(runtime, TEAM, conn.id)
     async with runtime.db.session() as session:
         membership = await session.scalar(select(m.Membership))
@@ -147,8 +141,10 @@ async def test_sequences_resolve_count_and_hold_back_on_disable(runtime: Runtime
         assert (await resolve_sequence(repo, USER, "s2")).name == "Frontend Q4"
         # Slack escapes &, < and > in slash command text.
         assert (await resolve_sequence(repo, USER, "R&amp;D &lt;Q4&gt;")).external_id == "s3"
-        with pytest.raises(SequenceNotFound, match="Backend Q4"):
+        with pytest.raises(SequenceNotFound) as missing:
             await resolve_sequence(repo, USER, "backnd q4")
+        assert missing.value.problem is Problem.SEQUENCE_NOT_FOUND
+        assert ("Backend Q4", "s1") in missing.value.params["close"]
         with pytest.raises(SequenceNotFound):
             await resolve_sequence(repo, "U-OTHER", "s1")  # only the teammate's own
         counts = await count_sequences(repo, USER)
@@ -160,7 +156,7 @@ async def test_sequences_resolve_count_and_hold_back_on_disable(runtime: Runtime
     await connected(runtime)
     await add(runtime, "c@x.com", seq="s1")
     overrides = SequenceOverrides(SyncMode.ON_REPLY, None, None, None, True)
-    await save_overrides(runtime.db, TEAM, USER, await sequence_id(runtime, "s1"), overrides)
+    await save_overrides(runtime, TEAM, USER, await sequence_id(runtime, "s1"), overrides)
     async with runtime.db.session() as session:
         states = set(
             await session.scalars(
@@ -176,23 +172,25 @@ async def test_disconnect_forgets_credentials_and_status_explains(
     runtime: Runtime, ashby: AshbyState
 ) -> None:
     await connected(runtime)
-    assert await disconnect(runtime.db, TEAM, USER) == "Ashby"
-    assert await disconnect(runtime.db, TEAM, USER) is None
+    assert (await disconnect(runtime, TEAM, USER)).crm == "Ashby"
     with pytest.raises(NotConnected):
-        await load_connection(runtime.db, TEAM, USER)
+        await disconnect(runtime, TEAM, USER)
+    with pytest.raises(NotConnected):
+        await load_connection(runtime, TEAM, USER)
     await add(runtime, "a@x.com")
-    timeline = await contact_timeline(runtime.db, TEAM, USER, "A@x.com")
+    timeline = await contact_timeline(runtime, TEAM, USER, "A@x.com")
     [entry] = timeline.entries
-    assert entry.state == SyncState.NO_CONNECTION and "/crm connect" in entry.fix
+    assert entry.state == SyncState.NO_CONNECTION and entry.fix is Fix.CONNECT_THEN_RESYNC
 
 
 async def test_health_reports_pauses() -> None:
+    until = utcnow() + timedelta(minutes=5)
     paused = m.Connection(
         kind="ashby",
         status="active",
-        status_reason="Paused until 10:00:00 UTC: rate limited",
-        paused_until=utcnow() + timedelta(minutes=5),
+        status_reason=reasons.paused(until, "rate limited"),
+        paused_until=until,
     )
     health = connection_health(paused)
-    assert health.state == "paused" and "rate limited" in health.reason
+    assert health.state == "paused" and health.reason == reasons.paused(until, "rate limited")
     assert connection_health(None) is None

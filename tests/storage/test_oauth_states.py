@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.db import Database, alembic_config
 from bot.storage.models import utcnow
-from bot.storage.repos import Repo, oauth_state, purge_oauth_states
+from bot.storage.oauth_states import oauth_state, purge_oauth_states
+from bot.storage.repos import Repo
 
 STATE = "a" * 64
 

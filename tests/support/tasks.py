@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.tasks import jobs
+from bot import jobs
 
 
 async def run_passes(runtime: Any, workspace_id: str = "T0001", connection_id: int = 1) -> None:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.storage.models import Connection, DedupState, Membership, Sequence, SyncState
+from bot.sync import reasons
+from bot.sync.reasons import Why
 from bot.sync.rules import ResyncSkip, Trigger, apply_resync, apply_trigger, resync_verdict
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -56,7 +58,7 @@ def test_apply_resync_marks_due_with_backfill_and_fresh_tries() -> None:
     m = member(
         sync_state=SyncState.FAILED,
         sync_attempts=8,
-        sync_reason="boom",
+        sync_reason=reasons.crm_answer("boom"),
         dedup_state=DedupState.PENDING,
     )
     assert apply_resync(m, seq(), conn(), "Ashby", linked=False, backfill=True).eligible
@@ -67,7 +69,8 @@ def test_apply_resync_marks_due_with_backfill_and_fresh_tries() -> None:
 def test_apply_resync_writes_the_reason_but_leaves_settled_states() -> None:
     waiting = member()
     apply_resync(waiting, seq(sync_disabled=True), conn(), "Ashby", linked=False, backfill=True)
-    assert waiting.sync_state == SyncState.SKIPPED and "disabled" in waiting.sync_reason
+    assert waiting.sync_state == SyncState.SKIPPED
+    assert waiting.sync_reason == reasons.sequence_disabled("Q4")
     assert waiting.backfill_activity is False
     synced = member(sync_state=SyncState.SYNCED)
     apply_resync(synced, seq(sync_disabled=True), conn(), "Ashby", linked=True, backfill=True)
@@ -77,10 +80,10 @@ def test_apply_resync_writes_the_reason_but_leaves_settled_states() -> None:
 def test_a_disconnected_connection_counts_as_none() -> None:
     m = member(sync_state=SyncState.WAITING)
     apply_trigger(Trigger.ADD, m, seq(), conn(status="disconnected"), "Ashby")
-    assert m.sync_state == SyncState.NO_CONNECTION and "/crm connect" in m.sync_reason
+    assert m.sync_state == SyncState.NO_CONNECTION and m.sync_reason.code == Why.NO_CONNECTION
 
 
 def test_apply_resync_explains_a_contact_linked_through_another_sequence() -> None:
     m = member()
     assert not apply_resync(m, seq(), conn(), "Ashby", linked=True, backfill=True).eligible
-    assert m.sync_state == SyncState.SKIPPED and "another sequence" in m.sync_reason
+    assert m.sync_state == SyncState.SKIPPED and m.sync_reason == reasons.already_linked("Ashby")

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from bot import jobs
 from bot.app import Runtime, create_app
 from bot.settings import Settings
-from bot.tasks import jobs
 from bot.tasks.queue import ProcrastinateRunner, every
 from sandbox.ashby import AshbyState
 from tests.conftest import SIGNING_SECRET, eventually

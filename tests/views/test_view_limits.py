@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from bot.app import Runtime
 from bot.connectors.base import FieldSpec
-from bot.services.mapping import MappingRow
-from bot.services.team import CloneResult
+from bot.services.team import CloneResult, CloneSkip
+from bot.sync.mapping import MappingRow
 from bot.views.alerts import ExistsAlert, exists_alert
 from bot.views.blocks import actions, button, option, section
 from bot.views.help import help_message
 from bot.views.limits import (
     BLOCKS_PER_MESSAGE,
     BLOCKS_PER_VIEW,
-    PRIVATE_METADATA,
     cap_blocks,
-    load_metadata,
     option_page,
-    pack_metadata,
     paged_blocks,
 )
 from bot.views.mapping import MAX_ROWS, MappingForm, mapping_modal
@@ -72,7 +68,7 @@ def test_clone_result_with_300_skipped_teammates_is_capped_with_a_count() -> Non
     result = CloneResult(
         crm="Ashby",
         copied=[f"U{i:05d}" for i in range(300)],
-        skipped=[(f"W{i:05d}", "has no CRM connected") for i in range(300)],
+        skipped=[(f"W{i:05d}", CloneSkip.NOT_CONNECTED, None) for i in range(300)],
     )
     view = clone_result_modal(result)
     assert_valid_view(view)
@@ -135,16 +131,3 @@ def test_cap_blocks_keeps_short_lists_and_help_is_valid() -> None:
     assert len(cap_blocks([section("a")] * 60, 50)) == 50
     text, blocks = help_message(["Ashby"] * 200, LONG * 10)
     assert_valid_message(blocks, text)
-
-
-async def test_large_private_metadata_is_stored_and_found_by_key(runtime: Runtime) -> None:
-    small = {"rt": "Candidate", "n": 2}
-    inline = await pack_metadata(runtime.db, "T0001", small)
-    assert await load_metadata(runtime.db, "T0001", inline) == small
-
-    big = {"rows": [LONG] * 20}
-    key = await pack_metadata(runtime.db, "T0001", big)
-    assert len(key) < PRIVATE_METADATA
-    assert await load_metadata(runtime.db, "T0001", key) == big
-    assert await load_metadata(runtime.db, "T0002", key) == {}  # another workspace's key
-    assert await load_metadata(runtime.db, "T0001", "not json") == {}

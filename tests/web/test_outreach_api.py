@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.app import Runtime
 from bot.storage import models as m
+from bot.views.reasons import reason_text
 from tests.conftest import OUTREACH_SECRET
 from tests.support.outreach import make_event, make_events, outreach_request, sign_outreach
 
@@ -119,7 +120,7 @@ async def test_email_event_before_added_still_records_the_membership(
     assert membership.state == "replied"
     assert membership.sentiment == "interested"
     assert membership.sync_state == m.SyncState.NO_CONNECTION
-    assert "no CRM connected" in membership.sync_reason
+    assert "no CRM connected" in reason_text(membership.sync_reason)
 
 
 async def test_openapi_document_describes_the_events_api(http: httpx.AsyncClient) -> None:

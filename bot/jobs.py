@@ -1,6 +1,7 @@
 """What background work there is: one :class:`Job` per unit, named, with its arguments and its
 locks. The same jobs run in-process (SQLite, one process) and on procrastinate workers
-(PostgreSQL); :mod:`bot.tasks.work` holds the code each one runs.
+(PostgreSQL); :mod:`bot.tasks.work` holds the code each one runs, and :class:`TaskRunner` is
+the seam they are submitted through.
 
 ``lock``: jobs with the same lock never run at the same time (every job that talks to one
 connection's CRM shares ``connection:<id>``). ``queueing_lock``: at most one such job waits in
@@ -11,10 +12,11 @@ whatever made us defer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
     "Job",
+    "TaskRunner",
     "import_list",
     "post_alerts",
     "resync_contact",
@@ -31,6 +33,25 @@ class Job:
     args: dict[str, Any] = field(default_factory=dict)
     lock: str | None = None
     queueing_lock: str | None = None
+
+
+class TaskRunner(Protocol):
+    """Where jobs go: :class:`bot.tasks.runner.InProcessRunner` (one process) or
+    :class:`bot.tasks.queue.ProcrastinateRunner` (PostgreSQL). Callers only ``submit``."""
+
+    async def submit(self, job: Job) -> None:
+        """Queue the job (at most once per ``queueing_lock``); returns without waiting."""
+
+    async def run_now(self, job: Job) -> None:
+        """Queue the job and wait until it has run (tests and the command line)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None:
+        """Stop taking jobs; jobs in flight finish first."""
+
+    async def queue_depth(self) -> dict[str, int]:
+        """Jobs waiting (``todo``) and running (``doing``)."""
 
 
 def _connection_lock(connection_id: int) -> str:

@@ -1,12 +1,14 @@
-"""Mapping rows checked against a CRM field list, and the values they give a contact."""
+"""Mapping rows checked against a CRM field list (each problem as the modal words it), and
+the values they give a contact."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.connectors.base import FieldSpec
-from bot.services.mapping import MappingRow, mapped_values, validate_rows
 from bot.storage.models import Contact
+from bot.sync.mapping import MappingRow, mapped_values, validate_rows
+from bot.views.mapping import problem_text
 
 FIELDS = [
     FieldSpec("LastName", "Last Name", "string", required=True, max_length=80),
@@ -22,7 +24,7 @@ FIELDS = [
 
 
 def problems(*rows: MappingRow) -> list[tuple[int, str, str]]:
-    return [(p.index, p.part, p.message) for p in validate_rows(list(rows), FIELDS)]
+    return [(p.index, p.part, problem_text(p)) for p in validate_rows(list(rows), FIELDS)]
 
 
 def test_a_valid_mapping_has_no_problems() -> None:
