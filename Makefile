@@ -38,5 +38,10 @@ format: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/python -m sandbox serve all --port 3100
 
+# Ingest throughput (one and four posters, SQLite and PostgreSQL) against the no-HTTP cost of
+# the same work, measured in the same run; tables as in docs/benchmarks.md. A few minutes.
+bench: $(STAMP) system-deps
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
