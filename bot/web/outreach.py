@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from bot.ops.metrics import EVENTS
 from bot.services.events import OutreachEvent, describe
 from bot.services.ingest import ingest
+from bot.storage.db import StoreBusy
 
 __all__ = ["MAX_BODY_BYTES", "MAX_EVENTS", "router", "split_events", "verify_signature"]
 
@@ -177,7 +178,14 @@ async def receive_events(request: Request) -> JSONResponse:
         events, rejected = split_events(parse_body(body))
     except Refused as exc:
         return _error(exc.status, exc.reason)
-    result = await ingest(runtime.db, events)
+    try:
+        result = await ingest(runtime.db, events)
+    except StoreBusy:
+        return JSONResponse(
+            {"error": "the database is busy; nothing was stored, send the same body again"},
+            status_code=503,
+            headers={"Retry-After": str(StoreBusy.retry_after_seconds)},
+        )
     EVENTS.labels(result="accepted").inc(result.accepted)
     EVENTS.labels(result="duplicate").inc(result.duplicates)
     EVENTS.labels(result="rejected").inc(len(rejected))
