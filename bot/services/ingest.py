@@ -161,7 +161,16 @@ class ContactRow:
 
     def values(self) -> tuple[Any, ...]:
         """In ``CONTACT_VALUES`` order."""
-        return (*(getattr(self, name) for name in store.CONTACT_FIELDS), self.custom)
+        return (
+            self.first_name,
+            self.last_name,
+            self.title,
+            self.company,
+            self.phone,
+            self.linkedin_url,
+            self.location,
+            self.custom,
+        )
 
     def fill(self, event: OutreachEvent) -> None:
         """Later events fill fields in and never blank one; custom fields are merged."""
@@ -192,7 +201,16 @@ class MembershipRow:
     stored: tuple[Any, ...] | None = None  # MEMBERSHIP_FIELDS as loaded
 
     def values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in store.MEMBERSHIP_FIELDS)
+        """In ``store.MEMBERSHIP_FIELDS`` order."""
+        return (
+            self.state,
+            self.sentiment,
+            self.replied_at,
+            self.sync_state,
+            self.sync_reason,
+            self.next_attempt_at,
+            self.dedup_state,
+        )
 
 
 def _sequence(row: Row) -> SequenceRow:

@@ -18,6 +18,7 @@ looked raises :class:`RetryTransaction`, and the batch is planned again from wha
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, select
@@ -102,7 +103,7 @@ async def insert_rows(
     if returning:
         tail += f" RETURNING {', '.join(quote(c) for c in returning)}"
     one_row = f"({', '.join([mark] * len(columns))})"
-    convert = _converter(dialect, table, columns, serialized)
+    convert = _converter(dialect, table, tuple(columns), tuple(serialized))
     found: list[tuple[Any, ...]] = []
     step = max(1, MAX_PARAMETERS // len(columns))
     for start in range(0, len(rows), step):
@@ -133,8 +134,9 @@ async def update_rows(
     await connection.exec_driver_sql(sql, params)
 
 
+@lru_cache(maxsize=64)
 def _converter(
-    dialect: Any, table: Table, columns: Sequence[str], serialized: Collection[str]
+    dialect: Any, table: Table, columns: tuple[str, ...], serialized: tuple[str, ...]
 ) -> Callable[[Sequence[Any]], Sequence[Any]]:
     """Row values → driver values, by each column type's bind processor."""
     steps = [
