@@ -101,18 +101,18 @@ Email = Annotated[
 ]
 Text = Annotated[str, Field(pattern=NO_NUL)]
 ShortText = Annotated[Text, Field(max_length=255)]
-CustomValue = Annotated[
-    Any,
-    AfterValidator(_custom_value),
+CustomValue = Annotated[Any, AfterValidator(_custom_value)]
+_SCALAR = {
+    "anyOf": [{"type": "string", "pattern": NO_NUL}, {"type": ["number", "boolean", "null"]}]
+}
+CustomFields = Annotated[
+    dict[Annotated[Text, Field(max_length=100)], CustomValue],
+    # Every name, not only those matching a pattern, is held to the rules.
     WithJsonSchema(
         {
-            "anyOf": [
-                {"type": "string"},
-                {"type": "integer"},
-                {"type": "number"},
-                {"type": "boolean"},
-                {"type": "null"},
-            ]
+            "type": "object",
+            "propertyNames": {"maxLength": 100, "pattern": NO_NUL},
+            "additionalProperties": _SCALAR,
         }
     ),
 ]
@@ -136,7 +136,7 @@ class ContactIn(_Model):
     phone: Annotated[Text, Field(max_length=64)] | None = None
     linkedin_url: Annotated[Text, Field(max_length=512)] | None = None
     location: ShortText | None = None
-    custom: dict[Annotated[Text, Field(max_length=100)], CustomValue] = Field(default_factory=dict)
+    custom: CustomFields = Field(default_factory=dict)
 
 
 class MessageIn(_Model):
