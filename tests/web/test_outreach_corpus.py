@@ -93,9 +93,15 @@ def bad_event_text(name: str, item: Any) -> str:
     )
 
 
+def _at_send_time(value: str) -> str:
+    """A value "now+400" becomes the timestamp 400 s after the request is sent."""
+    return str(int(time.time()) + int(value[3:])) if value.startswith("now") else value
+
+
 async def post(http: httpx.AsyncClient, body: bytes, **headers: str) -> httpx.Response:
     signed = sign_outreach(OUTREACH_SECRET, body)
-    raw = {k: v.encode() for k, v in {**signed, **headers}.items()}  # UTF-8, as a client may
+    # Sent as UTF-8 bytes, as a client may.
+    raw = {k: _at_send_time(v).encode() for k, v in {**signed, **headers}.items()}
     return await http.post("/outreach/events", content=body, headers=raw)
 
 
@@ -199,14 +205,14 @@ BAD_BODIES: list[tuple[str, bytes, dict[str, str], int, str]] = [
     (
         "a stale timestamp",
         b"{}",
-        {"X-Outreach-Timestamp": str(int(time.time()) - 400)},
+        {"X-Outreach-Timestamp": "now-400"},
         401,
         "5 minutes",
     ),
     (
         "a future timestamp",
         b"{}",
-        {"X-Outreach-Timestamp": str(int(time.time()) + 400)},
+        {"X-Outreach-Timestamp": "now+400"},
         401,
         "5 minutes",
     ),
