@@ -254,7 +254,7 @@ class Batch:
         contact_keys = {(e.team_id, e.contact.email) for e in events}
         sequences = {
             (row.workspace_id, row.external_id): _sequence(row)
-            for row in await store.lock_sequences(session, seq_keys)
+            for row in await store.load_sequences(session, seq_keys)
         }
         contacts = {
             (row.workspace_id, row.email): _contact(row)

@@ -9,9 +9,12 @@ Writes go to the driver directly: one multi-row ``INSERT ... RETURNING`` or one 
 SQLAlchemy's per-row parameter handling would cost several times SQLite's own work per row.
 
 Concurrent batches on PostgreSQL: every batch visits the tables in the same order (events,
-sequences, contacts, memberships, activities), locks the rows it will change with
-``FOR UPDATE`` in id order and inserts new rows in key order, so two batches touching the same
-rows queue behind each other instead of deadlocking. A row another batch created after this one
+sequences, contacts, memberships, activities), locks the contacts and memberships it will
+change with ``FOR UPDATE`` in id order and inserts new rows in key order, so two batches
+touching the same people queue behind each other instead of deadlocking. Sequences are read
+without a lock: every batch of a team names the same few, and a lock would queue all of them;
+a rename takes its row lock in the write phase, after all contact locks, so it cannot close a
+cycle either. A row another batch created after this one
 looked raises :class:`RetryTransaction`, and the batch is planned again from what is stored.
 """
 
@@ -36,9 +39,9 @@ __all__ = [
     "insert_events",
     "insert_new",
     "insert_rows",
+    "load_sequences",
     "lock_contacts",
     "lock_memberships",
-    "lock_sequences",
     "update_rows",
 ]
 
@@ -208,30 +211,48 @@ async def insert_new(
     return {tuple(found[1:]): found[0] for found in stored}
 
 
-async def lock_sequences(session: AsyncSession, keys: Collection[tuple[str, str]]) -> list[Row]:
-    """The stored sequences among (workspace, external id) keys, locked until commit."""
-    return await _lock(session, SEQUENCES, SEQUENCES.c.external_id, keys)
+async def load_sequences(session: AsyncSession, keys: Collection[tuple[str, str]]) -> list[Row]:
+    """The stored sequences among (workspace, external id) keys."""
+    return await _select(session, SEQUENCES, SEQUENCES.c.external_id, keys, lock=False)
 
 
 async def lock_contacts(session: AsyncSession, keys: Collection[tuple[str, str]]) -> list[Row]:
-    """The stored contacts among (workspace, email) keys, locked until commit."""
-    return await _lock(session, CONTACTS, CONTACTS.c.email, keys)
+    """The stored contacts among (workspace, email) keys, locked until commit.
+
+    On PostgreSQL the missing ones are created first, empty: a batch creating the same person
+    meanwhile is waited for instead of making one of the two start over (consecutive batches
+    of a tool often name the same new people). SQLite has one writer: nothing to wait for."""
+    if keys and session.get_bind().dialect.name == "postgresql":
+        empty = sorted((ws, email, {}) for ws, email in keys)
+        await insert_rows(
+            session,
+            CONTACTS,
+            ("workspace_id", "email", "custom"),
+            empty,
+            on_conflict_do_nothing=True,
+        )
+    return await _select(session, CONTACTS, CONTACTS.c.email, keys, lock=True)
 
 
-async def _lock(
-    session: AsyncSession, table: Table, column: Any, keys: Collection[tuple[str, str]]
+async def _select(
+    session: AsyncSession,
+    table: Table,
+    column: Any,
+    keys: Collection[tuple[str, str]],
+    *,
+    lock: bool,
 ) -> list[Row]:
     if not keys:
         return []
-    rows = await session.execute(
+    query = (
         select(table)
         .where(
             table.c.workspace_id.in_({ws for ws, _ in keys}),
             column.in_({value for _, value in keys}),
         )
         .order_by(table.c.id)
-        .with_for_update()
     )
+    rows = await session.execute(query.with_for_update() if lock else query)
     # The query asks for the cross product of workspaces and values; keep the pairs asked for.
     return [row for row in rows if (row.workspace_id, row._mapping[column.key]) in keys]
 
