@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 
+from bot.storage.db import alembic_config
 from bot.storage.models import utcnow
 from sandbox.ashby import create_app as ashby_app
 from sandbox.kernel.limits import Latency
@@ -62,7 +64,7 @@ async def test_three_processes_migrate_an_empty_database_at_once(
     assert codes == [0, 0, 0], [p.log() for p in migrators]
     with psycopg.connect(empty_database) as conn:
         [version] = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        assert version.startswith("0006")
+        assert version == ScriptDirectory.from_config(alembic_config("")).get_current_head()
         assert conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0]
 
 
