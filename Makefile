@@ -40,5 +40,10 @@ format: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/python -m sandbox console
 
+# Ingest throughput (one and four posters, SQLite and PostgreSQL) against the no-HTTP cost of
+# the same work, measured in the same run; tables as in docs/benchmarks.md. A few minutes.
+bench: $(STAMP) system-deps
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -193,11 +193,13 @@ class Membership(Base):
 
 class Activity(Base):
     __tablename__ = "activities"
+    # Event ids are the outreach tool's, unique only within one team.
+    __table_args__ = (UniqueConstraint("workspace_id", "event_id", name="uq_activity_event"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
-    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    event_id: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column()
     subject: Mapped[str | None] = mapped_column(Text)
@@ -257,12 +259,13 @@ class ActivityPush(Base):
 
 
 class OutreachEvent(Base):
-    """Every accepted outreach event, kept for idempotency and audit."""
+    """Every accepted outreach event, kept for idempotency and audit. An event id is unique
+    within its workspace: another team's tool may use the same id for its own event."""
 
     __tablename__ = "outreach_events"
 
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
     type: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,10 +13,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from bot.ops.metrics import EVENTS
-from bot.services.events import OutreachEvent
+from bot.services.events import OutreachEvent, describe
 from bot.services.ingest import ingest
+from bot.storage.db import StoreBusy
 
-__all__ = ["MAX_BODY_BYTES", "MAX_EVENTS", "router", "verify_signature"]
+__all__ = ["MAX_BODY_BYTES", "MAX_EVENTS", "router", "split_events", "verify_signature"]
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_EVENTS = 1000
@@ -80,7 +81,9 @@ def verify_signature(
     expected = hmac.new(
         secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
     ).hexdigest()
-    if not hmac.compare_digest(f"v1={expected}", signature.strip()):
+    # Bytes: compare_digest refuses str with non-ASCII characters, which a header can carry.
+    given = signature.strip().encode("utf-8", "backslashreplace")
+    if not hmac.compare_digest(f"v1={expected}".encode(), given):
         return "signature does not match"
     return None
 
@@ -101,26 +104,38 @@ async def _read_capped(request: Request) -> bytes | None:
     return bytes(body)
 
 
-def describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "event"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
+class Refused(Exception):
+    """The whole body is unusable: its status and the reason."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
-def split_events(payload: Any) -> tuple[list[OutreachEvent], list[Rejection]] | str:
-    """Valid events and per-index rejections, or a reason the whole body is unusable."""
+def parse_body(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise Refused(400, "body is not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # not JSON, not UTF-8, or an integer of over 4,300 digits
+        raise Refused(400, f"body is not valid JSON: {exc}") from None
+
+
+def split_events(payload: Any) -> tuple[list[OutreachEvent], list[Rejection]]:
+    """Valid events and per-index rejections; :class:`Refused` when the body is unusable."""
     if isinstance(payload, dict) and "events" in payload:
         items = payload["events"]
         if not isinstance(items, list):
-            return "'events' must be a list of events"
+            raise Refused(400, "'events' must be a list of events")
         if len(items) > MAX_EVENTS:
-            return f"a batch holds at most {MAX_EVENTS} events; this one has {len(items)}"
+            raise Refused(
+                413, f"a batch holds at most {MAX_EVENTS} events; this one has {len(items)}"
+            )
     elif isinstance(payload, dict):
         items = [payload]
     else:
-        return 'the body must be one event object or {"events": [...]}'
+        raise Refused(400, 'the body must be one event object or {"events": [...]}')
     valid, rejected = [], []
     for index, item in enumerate(items):
         try:
@@ -160,15 +175,17 @@ async def receive_events(request: Request) -> JSONResponse:
     if problem:
         return _error(401, problem)
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _error(400, f"body is not valid JSON: {exc}")
-    split = split_events(payload)
-    if isinstance(split, str):
-        status = 413 if split.startswith("a batch holds") else 400
-        return _error(status, split)
-    events, rejected = split
-    result = await ingest(runtime.db, events)
+        events, rejected = split_events(parse_body(body))
+    except Refused as exc:
+        return _error(exc.status, exc.reason)
+    try:
+        result = await ingest(runtime.db, events)
+    except StoreBusy:
+        return JSONResponse(
+            {"error": "the database is busy; nothing was stored, send the same body again"},
+            status_code=503,
+            headers={"Retry-After": str(StoreBusy.retry_after_seconds)},
+        )
     EVENTS.labels(result="accepted").inc(result.accepted)
     EVENTS.labels(result="duplicate").inc(result.duplicates)
     EVENTS.labels(result="rejected").inc(len(rejected))

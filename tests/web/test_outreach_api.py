@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot.app import Runtime
 from bot.storage import models as m
+from bot.storage.db import Database
 from bot.views.reasons import reason_text
 from tests.conftest import OUTREACH_SECRET
 from tests.support.outreach import make_event, make_events, outreach_request, sign_outreach
@@ -134,3 +136,40 @@ async def test_openapi_document_describes_the_events_api(http: httpx.AsyncClient
 async def test_healthz(http: httpx.AsyncClient) -> None:
     response = await http.get("/healthz")
     assert response.json() == {"ok": True, "slack_configured": True}
+
+
+async def test_concurrent_posters_all_get_202(http: httpx.AsyncClient, runtime: Runtime) -> None:
+    batches = [make_events(200, team_id="T0001") for _ in range(4)]
+    for b, batch in enumerate(batches):
+        for i, event in enumerate(batch):
+            event["contact"]["email"] = f"p{(i + 50 * b) % 300}@acme.com"  # overlapping people
+
+    answers = await asyncio.gather(*(post(http, batch) for batch in batches))
+
+    assert [a.status_code for a in answers] == [202] * 4
+    assert sum(a.json()["accepted"] for a in answers) == 800
+    assert await count(runtime, m.OutreachEvent) == 800
+    assert await count(runtime, m.Contact) == 300
+
+
+async def test_a_database_locked_elsewhere_is_a_503_with_retry_after(
+    http: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    runtime.db.lock_wait_seconds = 0.2
+    await runtime.db.engine.dispose()  # SQLite connections take the wait when they open
+    holder = Database(runtime.db.url)
+    async with holder.engine.connect() as lock:
+        if holder.is_sqlite:
+            await lock.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            await lock.exec_driver_sql("LOCK TABLE outreach_events IN EXCLUSIVE MODE")
+
+        busy = await post(http, make_event())
+
+        await lock.rollback()
+    await holder.dispose()
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "1"
+    assert "nothing was stored" in busy.json()["error"]
+    assert await count(runtime, m.OutreachEvent) == 0
+    assert (await post(http, make_event())).status_code == 202

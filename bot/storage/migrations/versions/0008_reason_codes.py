@@ -1,7 +1,7 @@
 """reasons stored as a code with parameters, put into words only when shown
 
-Revision ID: 0007_reason_codes
-Revises: 0006_fleet
+Revision ID: 0008_reason_codes
+Revises: 0007_ingest
 
 Every "why" column held a sentence (``memberships.sync_reason``, ``memberships.flag``,
 ``connections.status_reason``, ``list_imports.reason``, ``activity_pushes.reason``,
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_reason_codes"
-down_revision: str | None = "0006_fleet"
+revision: str = "0008_reason_codes"
+down_revision: str | None = "0007_ingest"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
